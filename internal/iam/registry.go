@@ -1,0 +1,374 @@
+package iam
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/edgegate/edgegate/internal/identity"
+)
+
+// Account is one configured account as the other services see it.
+type Account struct {
+	// ID is the 12-digit account id.
+	ID string
+	// Name is the configured name (the account id when none was given).
+	Name string
+	// Email is the configured e-mail address, possibly "".
+	Email string
+	// CanonicalID is the account's S3 canonical user id (64 hex digits).
+	CanonicalID string
+	// DisplayName is the owner display name S3 shows (= Name).
+	DisplayName string
+}
+
+// Tag is an IAM resource tag.
+type Tag struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// Access key statuses.
+const (
+	statusActive   = "Active"
+	statusInactive = "Inactive"
+)
+
+// accessKey is one access key of a root user or an IAM user.
+type accessKey struct {
+	id, secret, status string
+	created            time.Time
+	// configured keys come from the accounts file: they are neither
+	// persisted nor changeable through the API.
+	configured bool
+}
+
+// user is an IAM user.
+type user struct {
+	name, path, id string
+	created        time.Time
+	tags           []Tag
+	keys           []*accessKey
+}
+
+// userARN returns arn:aws:iam::ACCT:user/PATH/NAME (path "/" gives user/NAME).
+func userARN(accountID, path, name string) string {
+	return "arn:aws:iam::" + accountID + ":user" + path + name
+}
+
+// rootARN returns arn:aws:iam::ACCT:root.
+func rootARN(accountID string) string { return "arn:aws:iam::" + accountID + ":root" }
+
+// account is a configured account with its state.
+type account struct {
+	Account
+	created  time.Time
+	rootKeys []*accessKey     // configured keys first, then API-created ones
+	users    map[string]*user // by strings.ToLower(name): IAM names are case-insensitive
+}
+
+// keyEntry is what the hot path needs for one access key.
+type keyEntry struct {
+	secret    string
+	active    bool
+	principal identity.Principal
+}
+
+// Registry holds the accounts, IAM users and access keys. It is safe for
+// concurrent use. SecretKey and PrincipalForKey, called on every request,
+// are one map lookup under a read lock and do not allocate.
+type Registry struct {
+	mu          sync.RWMutex
+	keys        map[string]keyEntry
+	accounts    map[string]*account
+	byCanonical map[string]*account
+	order       []*account
+	userIDs     map[string]struct{}
+	// orphans are persisted records of accounts not configured in this
+	// run; they are written back unchanged.
+	orphans []stateAccount
+
+	statePath string // "" = in-memory only
+	now       func() time.Time
+	rand      io.Reader
+}
+
+// stateFileName is the file under the data directory that holds IAM state.
+const stateFileName = "iam.json"
+
+// NewRegistry builds the registry: the default account (id 000000000000,
+// root key test/test) when withDefault is set, then the given accounts, then
+// the users and access keys persisted in dataDir/iam.json. An empty dataDir
+// keeps all state in memory (tests, offline tools).
+//
+// It fails when the accounts are invalid (see LoadAccountsFile), when an
+// account or access key of the file collides with the default account's,
+// or when the state file is unreadable or conflicts with the configuration
+// (an access key id used twice).
+func NewRegistry(dataDir string, accounts []AccountSpec, withDefault bool) (*Registry, error) {
+	return newRegistry(dataDir, accounts, withDefault, time.Now, defaultRand())
+}
+
+func newRegistry(dataDir string, specs []AccountSpec, withDefault bool, now func() time.Time, rnd io.Reader) (*Registry, error) {
+	if err := validateSpecs(specs); err != nil {
+		return nil, fmt.Errorf("iam: invalid accounts: %w", err)
+	}
+	r := &Registry{
+		keys:        map[string]keyEntry{},
+		accounts:    map[string]*account{},
+		byCanonical: map[string]*account{},
+		userIDs:     map[string]struct{}{},
+		now:         now,
+		rand:        rnd,
+	}
+	all := specs
+	if withDefault {
+		def := AccountSpec{
+			ID:         DefaultAccountID,
+			Name:       DefaultAccountName,
+			AccessKeys: []AccessKeySpec{{ID: DefaultAccessKeyID, Secret: DefaultSecretKey}},
+		}
+		for i, s := range specs {
+			if s.ID == DefaultAccountID {
+				return nil, fmt.Errorf("iam: accounts[%d] is account %s, which is the default account; turn the default account off to configure it yourself", i, s.ID)
+			}
+			for j, k := range s.AccessKeys {
+				if k.ID == DefaultAccessKeyID {
+					return nil, fmt.Errorf("iam: accounts[%d].access_keys[%d]: access key %q is the default account's root key; use another id or turn the default account off", i, j, k.ID)
+				}
+			}
+			if cid := s.CanonicalID; cid == DeriveCanonicalID(DefaultAccountID) {
+				return nil, fmt.Errorf("iam: accounts[%d].canonical_id: %s is the default account's canonical id", i, cid)
+			}
+		}
+		all = append([]AccountSpec{def}, specs...)
+	}
+	for _, s := range all {
+		a := &account{
+			Account: Account{ID: s.ID, Name: s.Name, Email: s.Email, CanonicalID: s.CanonicalID},
+			users:   map[string]*user{},
+		}
+		if a.Name == "" {
+			a.Name = s.ID
+		}
+		a.DisplayName = a.Name
+		if a.CanonicalID == "" {
+			a.CanonicalID = DeriveCanonicalID(s.ID)
+		}
+		for _, k := range s.AccessKeys {
+			a.rootKeys = append(a.rootKeys, &accessKey{id: k.ID, secret: k.Secret, status: statusActive, configured: true})
+		}
+		r.accounts[a.ID] = a
+		r.byCanonical[a.CanonicalID] = a
+		r.order = append(r.order, a)
+	}
+
+	dirty := false
+	if dataDir != "" {
+		if err := os.MkdirAll(dataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("iam: creating data directory: %w", err)
+		}
+		sweepTemps(dataDir)
+		r.statePath = filepath.Join(dataDir, stateFileName)
+		st, err := readState(r.statePath)
+		if err != nil {
+			return nil, err
+		}
+		if err := r.restore(st); err != nil {
+			return nil, fmt.Errorf("iam: %s: %w", r.statePath, err)
+		}
+	}
+	start := now().UTC().Truncate(time.Second)
+	for _, a := range r.order {
+		if a.created.IsZero() {
+			a.created = start
+			dirty = true
+		}
+		for _, k := range a.rootKeys {
+			if k.created.IsZero() {
+				k.created = a.created
+			}
+		}
+	}
+	if err := r.indexAll(); err != nil {
+		return nil, fmt.Errorf("iam: %w", err)
+	}
+	if dirty {
+		if err := r.saveLocked(); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// indexAll fills the access-key index from the accounts.
+func (r *Registry) indexAll() error {
+	for _, a := range r.order {
+		for _, k := range a.rootKeys {
+			if _, dup := r.keys[k.id]; dup {
+				return fmt.Errorf("access key %s is configured twice", k.id)
+			}
+			r.indexKey(a, nil, k)
+		}
+		for _, u := range a.users {
+			for _, k := range u.keys {
+				if _, dup := r.keys[k.id]; dup {
+					return fmt.Errorf("access key %s of user %s (account %s) is also another key's id", k.id, u.name, a.ID)
+				}
+				r.indexKey(a, u, k)
+			}
+		}
+	}
+	return nil
+}
+
+// indexKey (re)enters k, owned by a's root (u == nil) or by user u, into
+// the hot-path index. The caller holds the write lock.
+func (r *Registry) indexKey(a *account, u *user, k *accessKey) {
+	p := identity.Principal{
+		Account:     a.ID,
+		CanonicalID: a.CanonicalID,
+		DisplayName: a.DisplayName,
+		AccessKeyID: k.id,
+	}
+	if u == nil {
+		p.Type = identity.Root
+		p.ARN = rootARN(a.ID)
+		p.UserID = a.ID
+	} else {
+		p.Type = identity.User
+		p.ARN = userARN(a.ID, u.path, u.name)
+		p.UserID = u.id
+		p.UserName = u.name
+	}
+	r.keys[k.id] = keyEntry{secret: k.secret, active: k.status == statusActive, principal: p}
+}
+
+// SecretKey returns the secret of an active access key. It satisfies the
+// sigv4 credentials contract: ok is false for unknown and inactive keys.
+func (r *Registry) SecretKey(accessKeyID string) (secret string, ok bool) {
+	r.mu.RLock()
+	e, found := r.keys[accessKeyID]
+	r.mu.RUnlock()
+	if !found || !e.active {
+		return "", false
+	}
+	return e.secret, true
+}
+
+// PrincipalForKey returns who an active access key belongs to: the root
+// user of an account (Type Root, ARN arn:aws:iam::ACCT:root, UserID the
+// account id) or an IAM user (Type User, ARN arn:aws:iam::ACCT:user/PATH/NAME,
+// UserID its AIDA… unique id, UserName). ok is false for unknown and
+// inactive keys.
+func (r *Registry) PrincipalForKey(accessKeyID string) (identity.Principal, bool) {
+	r.mu.RLock()
+	e, found := r.keys[accessKeyID]
+	r.mu.RUnlock()
+	if !found || !e.active {
+		return identity.Principal{}, false
+	}
+	return e.principal, true
+}
+
+// Account returns the configured account with the given id.
+func (r *Registry) Account(id string) (Account, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	a, ok := r.accounts[id]
+	if !ok {
+		return Account{}, false
+	}
+	return a.Account, true
+}
+
+// AccountByCanonicalID returns the account whose S3 canonical user id is cid.
+func (r *Registry) AccountByCanonicalID(cid string) (Account, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	a, ok := r.byCanonical[cid]
+	if !ok {
+		return Account{}, false
+	}
+	return a.Account, true
+}
+
+// Accounts returns every configured account: the default account first
+// (when on), then the accounts file's in file order.
+func (r *Registry) Accounts() []Account {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	out := make([]Account, len(r.order))
+	for i, a := range r.order {
+		out[i] = a.Account
+	}
+	return out
+}
+
+// lookupUser finds a user by name, case-insensitively as IAM does.
+func (a *account) lookupUser(name string) (*user, bool) {
+	u, ok := a.users[strings.ToLower(name)]
+	return u, ok
+}
+
+// sortedUsers returns a's users ordered by name, case-insensitively.
+func (a *account) sortedUsers() []*user {
+	us := make([]*user, 0, len(a.users))
+	for _, u := range a.users {
+		us = append(us, u)
+	}
+	slices.SortFunc(us, func(x, y *user) int { return strings.Compare(strings.ToLower(x.name), strings.ToLower(y.name)) })
+	return us
+}
+
+// newKeyID returns an access key id no key uses. The caller holds the lock.
+func (r *Registry) newKeyID() (string, error) {
+	for range 100 {
+		id, err := randomString(r.rand, accessKeyPrefix, accessKeyIDLen, base32Alphabet)
+		if err != nil {
+			return "", err
+		}
+		if _, used := r.keys[id]; !used && !r.orphanHasKey(id) {
+			return id, nil
+		}
+	}
+	return "", errors.New("iam: could not find an unused access key id")
+}
+
+// newUserID returns a user unique id no user has. The caller holds the lock.
+func (r *Registry) newUserID() (string, error) {
+	for range 100 {
+		id, err := randomString(r.rand, userIDPrefix, userIDLen, base32Alphabet)
+		if err != nil {
+			return "", err
+		}
+		if _, used := r.userIDs[id]; !used {
+			return id, nil
+		}
+	}
+	return "", errors.New("iam: could not find an unused user id")
+}
+
+func (r *Registry) orphanHasKey(id string) bool {
+	for _, a := range r.orphans {
+		for _, k := range a.RootKeys {
+			if k.ID == id {
+				return true
+			}
+		}
+		for _, u := range a.Users {
+			for _, k := range u.AccessKeys {
+				if k.ID == id {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
