@@ -1,0 +1,170 @@
+package s3
+
+import (
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// target is what an S3 request addresses.
+type target uint8
+
+const (
+	targetService target = iota // no bucket: ListBuckets
+	targetBucket                // a bucket, no key
+	targetObject                // a key in a bucket
+)
+
+// operation is one row of the operations table: the S3 API operation a
+// request is, the IAM action it needs, and the handler that answers it.
+// The authorization issue extends rows with resource kinds and condition
+// keys; the table test checks every row.
+type operation struct {
+	name   string // S3 API name, as in the API reference: "GetObject"
+	action string // IAM action the request needs: "s3:GetObject"
+	target target
+	handle func(s *Service, w http.ResponseWriter, r *http.Request, q *request) error
+}
+
+// Subresources S3 knows on buckets that edgegate does not serve yet. A GET,
+// PUT or DELETE naming one answers 501 NotImplemented instead of being
+// mistaken for ListObjects or CreateBucket.
+var unservedBucketSubresources = []string{
+	"accelerate", "analytics", "cors", "encryption", "intelligent-tiering",
+	"inventory", "lifecycle", "logging", "metrics", "notification",
+	"object-lock", "ownershipControls", "policy", "policyStatus",
+	"publicAccessBlock", "replication", "requestPayment", "tagging",
+	"versioning", "versions", "website", "acl",
+}
+
+var unservedObjectSubresources = []string{
+	"acl", "tagging", "legal-hold", "retention", "restore", "torrent",
+	"attributes", "select",
+}
+
+// selectOperation picks the table row for a request, or returns the error S3
+// gives for a method that has none.
+func selectOperation(method string, t target, query url.Values, header http.Header) (*operation, error) {
+	has := func(name string) bool { _, ok := query[name]; return ok }
+	switch t {
+	case targetService:
+		if method == http.MethodGet || method == http.MethodHead {
+			return &opListBuckets, nil
+		}
+	case targetBucket:
+		for _, sub := range unservedBucketSubresources {
+			if has(sub) {
+				return nil, errNotImplemented.WithMessage("edgegate does not implement the ?" + sub + " subresource yet")
+			}
+		}
+		switch method {
+		case http.MethodGet:
+			switch {
+			case has("location"):
+				return &opGetBucketLocation, nil
+			case has("uploads"):
+				return &opListMultipartUploads, nil
+			case query.Get("list-type") == "2":
+				return &opListObjectsV2, nil
+			default:
+				return &opListObjects, nil
+			}
+		case http.MethodHead:
+			return &opHeadBucket, nil
+		case http.MethodPut:
+			return &opCreateBucket, nil
+		case http.MethodDelete:
+			return &opDeleteBucket, nil
+		case http.MethodPost:
+			if has("delete") {
+				return &opDeleteObjects, nil
+			}
+		}
+	case targetObject:
+		for _, sub := range unservedObjectSubresources {
+			if has(sub) {
+				return nil, errNotImplemented.WithMessage("edgegate does not implement the ?" + sub + " subresource yet")
+			}
+		}
+		switch method {
+		case http.MethodGet:
+			if has("uploadId") {
+				return &opListParts, nil
+			}
+			return &opGetObject, nil
+		case http.MethodHead:
+			return &opHeadObject, nil
+		case http.MethodPut:
+			copying := header.Get("X-Amz-Copy-Source") != ""
+			if has("uploadId") || has("partNumber") {
+				if copying {
+					return &opUploadPartCopy, nil
+				}
+				return &opUploadPart, nil
+			}
+			if copying {
+				return &opCopyObject, nil
+			}
+			return &opPutObject, nil
+		case http.MethodDelete:
+			if has("uploadId") {
+				return &opAbortMultipartUpload, nil
+			}
+			return &opDeleteObject, nil
+		case http.MethodPost:
+			if has("uploads") {
+				return &opCreateMultipartUpload, nil
+			}
+			if has("uploadId") {
+				return &opCompleteMultipartUpload, nil
+			}
+		}
+	}
+	return nil, errMethodNotAllowed
+}
+
+// s3HostSuffixes are the endpoint host names under which a leading label
+// names a bucket (virtual-hosted-style addressing). Regional forms
+// (s3.REGION.amazonaws.com, s3-REGION.amazonaws.com) are matched by
+// bucketFromHost too.
+var s3HostSuffixes = []string{".s3.localhost", ".s3.amazonaws.com", ".localhost.localstack.cloud"}
+
+// bucketFromHost returns the bucket a virtual-hosted-style Host names, or ""
+// for path-style hosts (an IP, localhost, s3.localhost, s3.REGION.amazonaws.com).
+func bucketFromHost(host string) string {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.ToLower(host)
+	for _, suffix := range s3HostSuffixes {
+		if strings.HasSuffix(host, suffix) {
+			return host[:len(host)-len(suffix)]
+		}
+	}
+	if !strings.HasSuffix(host, ".amazonaws.com") {
+		return ""
+	}
+	// BUCKET.s3.REGION.amazonaws.com or BUCKET.s3-REGION.amazonaws.com;
+	// BUCKET may itself contain dots, so look for the s3 label from the right.
+	rest := strings.TrimSuffix(host, ".amazonaws.com")
+	labels := strings.Split(rest, ".")
+	for i := len(labels) - 1; i >= 1; i-- {
+		if labels[i] == "s3" || strings.HasPrefix(labels[i], "s3-") {
+			if strings.HasPrefix(labels[i], "s3-website") {
+				return "" // website endpoints are served elsewhere
+			}
+			return strings.Join(labels[:i], ".")
+		}
+	}
+	return ""
+}
+
+// splitPath splits a path-style request path into bucket and key. The key
+// is everything after the first slash following the bucket, verbatim
+// (S3 keys may contain "//", "../" and trailing slashes).
+func splitPath(path string) (bucket, key string) {
+	path = strings.TrimPrefix(path, "/")
+	bucket, key, _ = strings.Cut(path, "/")
+	return bucket, key
+}

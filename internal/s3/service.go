@@ -1,0 +1,168 @@
+// Package s3 is edgegate's S3 REST API: it parses each request into an
+// operation of the operations table, authorizes it and answers it from the
+// metadata and blob stores, with S3's wire format and error codes.
+package s3
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/edgegate/edgegate/internal/awsapi"
+	"github.com/edgegate/edgegate/internal/identity"
+	"github.com/edgegate/edgegate/internal/reqctx"
+	"github.com/edgegate/edgegate/internal/store"
+)
+
+// Owners resolves an account id to the S3 owner fields shown in listings
+// and ACLs. ok is false for unknown accounts.
+type Owners interface {
+	Owner(accountID string) (canonicalID, displayName string, ok bool)
+}
+
+// Config is what a Service is built from.
+type Config struct {
+	Meta   store.Meta
+	Blobs  store.Blobs
+	Owners Owners
+	// Region is the region the endpoint serves (us-east-1 by default);
+	// buckets created without a LocationConstraint live there.
+	Region string
+}
+
+// Service answers S3 REST API requests. It is safe for concurrent use.
+type Service struct {
+	meta   store.Meta
+	blobs  store.Blobs
+	owners Owners
+	region string
+}
+
+// New returns a Service over the given stores.
+func New(cfg Config) *Service {
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	return &Service{meta: cfg.Meta, blobs: cfg.Blobs, owners: cfg.Owners, region: cfg.Region}
+}
+
+// request is one S3 request after routing.
+type request struct {
+	call   *reqctx.Call
+	op     *operation
+	bucket string
+	key    string
+	query  url.Values
+	// bkt is the addressed bucket, loaded by ServeS3 for bucket and object
+	// operations other than CreateBucket.
+	bkt *store.Bucket
+}
+
+func (q *request) ctx(r *http.Request) context.Context { return r.Context() }
+
+// maxKeyLength is S3's limit on object key length, in bytes of UTF-8.
+const maxKeyLength = 1024
+
+// ServeS3 answers one S3 request. The server has authenticated it into c
+// and replaced r.Body with the verified payload. It returns the error it
+// answered with (nil on success), so the caller can log the code.
+func (s *Service) ServeS3(w http.ResponseWriter, r *http.Request, c *reqctx.Call) *awsapi.Error {
+	h := w.Header()
+	h.Set("x-amz-request-id", c.RequestID)
+	h.Set("x-amz-id-2", awsapi.HostID(c.RequestID))
+	h.Set("Server", "AmazonS3")
+
+	q := &request{call: c, query: r.URL.Query()}
+	if b := bucketFromHost(r.Host); b != "" {
+		q.bucket = b
+		q.key = trimLeadingSlash(r.URL.Path)
+	} else {
+		q.bucket, q.key = splitPath(r.URL.Path)
+	}
+	if err := s.serve(w, r, q); err != nil {
+		return WriteError(w, r, c.RequestID, err)
+	}
+	return nil
+}
+
+func trimLeadingSlash(p string) string {
+	if len(p) > 0 && p[0] == '/' {
+		return p[1:]
+	}
+	return p
+}
+
+func (s *Service) serve(w http.ResponseWriter, r *http.Request, q *request) error {
+	t := targetService
+	switch {
+	case q.key != "":
+		t = targetObject
+	case q.bucket != "":
+		t = targetBucket
+	}
+	op, err := selectOperation(r.Method, t, q.query, r.Header)
+	if err != nil {
+		return err
+	}
+	q.op = op
+	if t == targetObject {
+		if len(q.key) > maxKeyLength {
+			return errKeyTooLong.With("Size", strconv.Itoa(len(q.key))).With("MaxSizeAllowed", "1024")
+		}
+		if !utf8.ValidString(q.key) {
+			return errInvalidArgument.WithMessage("Object key is not valid UTF-8")
+		}
+	}
+	if t != targetService && op != &opCreateBucket {
+		b, err := s.meta.GetBucket(r.Context(), q.bucket)
+		if err != nil {
+			return s.storeError(q, err)
+		}
+		q.bkt = b
+	}
+	if err := s.authorize(q); err != nil {
+		return err
+	}
+	return op.handle(s, w, r, q)
+}
+
+// authorize decides whether q's principal may perform q's operation.
+//
+// Interim rule until the policy engine lands (issue 3): with no bucket
+// policies, ACL grants or identity policies in the system, AWS allows
+// exactly the resource owner's account root, and denies anonymous callers,
+// other accounts and IAM users without policies. That is what this does.
+func (s *Service) authorize(q *request) error {
+	p := q.call.Principal
+	if p.IsAnonymous() {
+		return errAccessDenied
+	}
+	if q.op.target == targetService || q.op == &opCreateBucket {
+		if p.Type == identity.Root {
+			return nil
+		}
+		return errAccessDenied
+	}
+	if p.Account == q.bkt.Owner && p.Type == identity.Root {
+		return nil
+	}
+	return errAccessDenied
+}
+
+// storeError maps a store sentinel to the S3 error for q.
+func (s *Service) storeError(q *request, err error) error {
+	switch {
+	case errors.Is(err, store.ErrNoSuchBucket):
+		return noSuchBucket(q.bucket)
+	case errors.Is(err, store.ErrNoSuchKey):
+		return noSuchKey(q.key)
+	case errors.Is(err, store.ErrNoSuchUpload):
+		return errNoSuchUpload.With("UploadId", q.query.Get("uploadId"))
+	case errors.Is(err, store.ErrBucketNotEmpty):
+		return errBucketNotEmpty.With("BucketName", q.bucket)
+	}
+	return err
+}

@@ -1,0 +1,202 @@
+package server
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/edgegate/edgegate/internal/awsapi"
+	"github.com/edgegate/edgegate/internal/iam"
+	"github.com/edgegate/edgegate/internal/identity"
+	"github.com/edgegate/edgegate/internal/reqctx"
+	"github.com/edgegate/edgegate/internal/s3"
+	"github.com/edgegate/edgegate/internal/sigv4"
+)
+
+const healthPath = "/_edgegate/health"
+
+// statusWriter records the status a handler sent, for the request log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(p)
+	w.bytes += int64(n)
+	return n, err
+}
+
+// ReadFrom keeps the sendfile path of http.ServeContent and io.Copy
+// through the wrapper: net/http's own writer does the copy.
+func (w *statusWriter) ReadFrom(src io.Reader) (int64, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := io.Copy(w.ResponseWriter, src)
+	w.bytes += n
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the real writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+var callPool = sync.Pool{New: func() any { return new(callState) }}
+
+// callState is the per-request scratch the handler reuses across requests.
+type callState struct {
+	call reqctx.Call
+	sw   statusWriter
+}
+
+// ServeHTTP is the single front door: health, then SigV4 verification, then
+// the service the credential scope names (S3 for unsigned requests).
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == healthPath {
+		s.serveHealth(w)
+		return
+	}
+	st := callPool.Get().(*callState)
+	defer callPool.Put(st)
+	st.sw = statusWriter{ResponseWriter: w}
+	c := &st.call
+	*c = reqctx.Call{
+		RequestID: awsapi.NewRequestID(),
+		Principal: identity.AnonymousPrincipal,
+		SourceIP:  hostOnly(r.RemoteAddr),
+		Secure:    r.TLS != nil,
+		Received:  time.Now(),
+	}
+	service := "s3"
+	var errCode string
+	if sigv4.IsSigned(r) {
+		res, err := s.verifier.Verify(r)
+		if err != nil {
+			service = scopeService(r)
+			errCode = s.writeAuthError(&st.sw, r, c, service, err)
+			s.logRequest(r, c, service, &st.sw, errCode)
+			return
+		}
+		p, ok := s.accounts.PrincipalForKey(res.AccessKeyID)
+		if !ok { // key removed between Verify and here
+			errCode = s.writeAuthError(&st.sw, r, c, res.Service, awsapi.ErrInvalidAccessKeyID)
+			s.logRequest(r, c, res.Service, &st.sw, errCode)
+			return
+		}
+		c.Principal = p
+		c.Auth = res
+		r.Body = res.Body
+		service = res.Service
+	}
+	switch service {
+	case "s3":
+		if e := s.s3.ServeS3(&st.sw, r, c); e != nil {
+			errCode = e.Code
+		}
+	case "iam":
+		s.accounts.ServeIAM(&st.sw, r, c)
+	case "sts":
+		s.accounts.ServeSTS(&st.sw, r, c)
+	default:
+		errCode = s.writeAuthError(&st.sw, r, c, "s3", awsapi.New(http.StatusBadRequest, "InvalidRequest",
+			"edgegate does not serve the AWS service "+strconv.Quote(service)+" on this endpoint"))
+	}
+	s.logRequest(r, c, service, &st.sw, errCode)
+}
+
+// writeAuthError answers a request that failed before reaching its service,
+// in the wire format of the service it was meant for.
+func (s *Server) writeAuthError(w http.ResponseWriter, r *http.Request, c *reqctx.Call, service string, err error) string {
+	var ae *awsapi.Error
+	if !errors.As(err, &ae) {
+		s.log.Error("authentication failed internally", "request_id", c.RequestID, "err", err)
+		ae = awsapi.ErrInternal
+	}
+	h := w.Header()
+	h.Set("x-amz-request-id", c.RequestID)
+	h.Set("x-amz-id-2", awsapi.HostID(c.RequestID))
+	switch service {
+	case "iam":
+		iam.WriteIAMError(w, c.RequestID, ae)
+	case "sts":
+		iam.WriteSTSError(w, c.RequestID, ae)
+	default:
+		s3.WriteError(w, r, c.RequestID, ae)
+	}
+	return ae.Code
+}
+
+func (s *Server) logRequest(r *http.Request, c *reqctx.Call, service string, w *statusWriter, errCode string) {
+	if !s.cfg.LogRequests {
+		return
+	}
+	s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+		slog.String("request_id", c.RequestID),
+		slog.String("service", service),
+		slog.String("method", r.Method),
+		slog.String("path", r.URL.Path),
+		slog.Int("status", w.status),
+		slog.String("error", errCode),
+		slog.String("principal", c.Principal.ARN),
+		slog.Int64("bytes", w.bytes),
+		slog.Duration("duration", time.Since(c.Received)),
+	)
+}
+
+func (s *Server) serveHealth(w http.ResponseWriter) {
+	select {
+	case <-s.ready:
+	default:
+		http.Error(w, `{"status":"starting"}`, http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write([]byte(`{"status":"ok","services":["s3","iam","sts"]}` + "\n"))
+}
+
+// scopeService reads the service out of a request's credential scope
+// (Credential=AKID/DATE/REGION/SERVICE/aws4_request) without verifying it,
+// so that an authentication error can be answered in that service's format.
+func scopeService(r *http.Request) string {
+	cred := r.URL.Query().Get("X-Amz-Credential")
+	if cred == "" {
+		a := r.Header.Get("Authorization")
+		i := strings.Index(a, "Credential=")
+		if i < 0 {
+			return "s3"
+		}
+		cred = a[i+len("Credential="):]
+		if j := strings.IndexAny(cred, ", "); j >= 0 {
+			cred = cred[:j]
+		}
+	}
+	parts := strings.Split(cred, "/")
+	if len(parts) == 5 {
+		return parts[3]
+	}
+	return "s3"
+}
+
+func hostOnly(addr string) string {
+	if h, _, err := net.SplitHostPort(addr); err == nil {
+		return h
+	}
+	return addr
+}

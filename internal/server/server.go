@@ -1,0 +1,182 @@
+// Package server is edgegate's composition root: it opens the stores, builds
+// every service, and serves them all on one listener, routing each request
+// by its SigV4 credential scope and Host.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/edgegate/edgegate/internal/iam"
+	"github.com/edgegate/edgegate/internal/s3"
+	"github.com/edgegate/edgegate/internal/sigv4"
+	"github.com/edgegate/edgegate/internal/store"
+	"github.com/edgegate/edgegate/internal/store/boltmeta"
+	"github.com/edgegate/edgegate/internal/store/fsblob"
+)
+
+// Config is everything `edgegate serve` is configured with.
+type Config struct {
+	// Listen is the TCP address to serve on (default 127.0.0.1:4566).
+	Listen string
+	// DataDir holds the metadata database, object blobs and IAM state.
+	DataDir string
+	// AccountsFile optionally names a JSON file of extra accounts.
+	AccountsFile string
+	// NoDefaultAccount turns off account 000000000000 with key test/test.
+	NoDefaultAccount bool
+	// Region is the region the endpoint claims (default us-east-1).
+	Region string
+	// Logger receives one line per request and the server's own events.
+	Logger *slog.Logger
+	// LogRequests turns on the per-request log line (on by default in the CLI).
+	LogRequests bool
+}
+
+// Server is a running edgegate: stores opened, services built.
+type Server struct {
+	cfg      Config
+	log      *slog.Logger
+	meta     store.Meta
+	blobs    *fsblob.Store
+	accounts *iam.Registry
+	verifier *sigv4.Verifier
+	s3       *s3.Service
+	http     *http.Server
+	ready    chan struct{}
+}
+
+// Open opens (creating if needed) the data directory, sweeps blobs that no
+// metadata references (left by a crash mid-write), and builds the services.
+// The caller must Close the Server.
+func Open(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.Listen == "" {
+		cfg.Listen = "127.0.0.1:4566"
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.DataDir == "" {
+		return nil, errors.New("server: no data directory")
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("server: creating data directory: %w", err)
+	}
+	var specs []iam.AccountSpec
+	if cfg.AccountsFile != "" {
+		var err error
+		if specs, err = iam.LoadAccountsFile(cfg.AccountsFile); err != nil {
+			return nil, err
+		}
+	}
+	accounts, err := iam.NewRegistry(cfg.DataDir, specs, !cfg.NoDefaultAccount)
+	if err != nil {
+		return nil, err
+	}
+	metaDB, err := boltmeta.Open(filepath.Join(cfg.DataDir, "meta.db"), nil)
+	if err != nil {
+		return nil, err
+	}
+	blobs, err := fsblob.Open(filepath.Join(cfg.DataDir, "blobs"))
+	if err != nil {
+		metaDB.Close()
+		return nil, err
+	}
+	s := &Server{
+		cfg:      cfg,
+		log:      cfg.Logger,
+		meta:     metaDB,
+		blobs:    blobs,
+		accounts: accounts,
+		verifier: &sigv4.Verifier{Creds: accounts},
+		ready:    make(chan struct{}),
+	}
+	if err := s.sweep(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.s3 = s3.New(s3.Config{Meta: metaDB, Blobs: blobs, Owners: ownersOf{accounts}, Region: cfg.Region})
+	return s, nil
+}
+
+// sweep removes temp files and blobs no object or part references: what a
+// crash between a blob commit and its metadata commit leaves behind.
+func (s *Server) sweep(ctx context.Context) error {
+	removed, err := store.Recover(ctx, s.meta, s.blobs)
+	if err != nil {
+		return fmt.Errorf("server: sweeping orphan blobs: %w", err)
+	}
+	if removed > 0 {
+		s.log.Info("swept orphan blobs", "count", removed)
+	}
+	return nil
+}
+
+// Serve listens on cfg.Listen and serves until ctx is cancelled, then
+// drains in-flight requests (up to drainTimeout) and returns nil after a
+// clean drain.
+func (s *Server) Serve(ctx context.Context) error {
+	ln, err := net.Listen("tcp", s.cfg.Listen)
+	if err != nil {
+		return err
+	}
+	return s.ServeListener(ctx, ln)
+}
+
+const drainTimeout = 30 * time.Second
+
+// ServeListener is Serve on an existing listener (tests use port 0).
+func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
+	s.http = &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- s.http.Serve(ln) }()
+	close(s.ready)
+	s.log.Info("edgegate serving", "addr", ln.Addr().String(), "data", s.cfg.DataDir)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.log.Info("draining in-flight requests")
+	sctx, cancel := context.WithTimeout(context.Background(), drainTimeout)
+	defer cancel()
+	if err := s.http.Shutdown(sctx); err != nil {
+		return fmt.Errorf("server: drain: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// Close closes the stores. Call it after Serve has returned.
+func (s *Server) Close() error {
+	return errors.Join(s.meta.Close(), s.blobs.Close())
+}
+
+// ownersOf adapts the account registry to s3.Owners.
+type ownersOf struct{ r *iam.Registry }
+
+func (o ownersOf) Owner(accountID string) (string, string, bool) {
+	a, ok := o.r.Account(accountID)
+	if !ok {
+		return "", "", false
+	}
+	return a.CanonicalID, a.DisplayName, true
+}
