@@ -3,8 +3,8 @@ package e2e
 import (
 	"bytes"
 	"crypto/md5"
-	"encoding/base64"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"io"

@@ -183,7 +183,9 @@ func TestAWSCLI(t *testing.T) {
 
 	// IAM and STS through the CLI.
 	cli.run("iam", "create-user", "--user-name", "alice")
-	var key struct{ AccessKey struct{ AccessKeyId, SecretAccessKey string } }
+	var key struct {
+		AccessKey struct{ AccessKeyId, SecretAccessKey string }
+	}
 	mustJSON(t, cli.run("iam", "create-access-key", "--user-name", "alice"), &key)
 	var who struct{ Arn, Account string }
 	mustJSON(t, cli.run("sts", "get-caller-identity"), &who)
