@@ -37,6 +37,12 @@ type ObjectReader struct {
 // have Size 0. It returns ErrCorrupt if the segment sizes do not add up to
 // obj.Size, and Blobs.Open's errors (ErrBlobNotFound). The caller must Close
 // the reader.
+//
+// An open blob stays readable after Delete (POSIX), so a single-segment
+// read is immune to a concurrent overwrite that releases its blob. The later
+// segments of a multi-segment object are opened when reached: if an
+// overwrite releases them first, the read fails part-way with
+// ErrBlobNotFound.
 func OpenObject(ctx context.Context, blobs Blobs, obj *Object) (*ObjectReader, error) {
 	r := &ObjectReader{ctx: ctx, blobs: blobs, segs: obj.Segments, size: obj.Size, curIdx: -1}
 	var total int64

@@ -38,6 +38,21 @@ func BenchmarkDecodeObject(b *testing.B) {
 	}
 }
 
+// BenchmarkDecodeObjectPlain decodes the common record: a simple PUT with
+// no user metadata, checksums or attributes.
+func BenchmarkDecodeObjectPlain(b *testing.B) {
+	o := sampleObject()
+	o.UserMeta, o.Checksums, o.Attrs = nil, nil, nil
+	v := encodeObject(o)
+	b.ReportAllocs()
+	for b.Loop() {
+		var o store.Object
+		if err := decodeObject(&o, "bk", "k", v); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 func BenchmarkEncodeObject(b *testing.B) {
 	o := sampleObject()
 	b.ReportAllocs()
