@@ -3,35 +3,57 @@ package iam
 import (
 	"github.com/edgegate/edgegate/internal/awsapi"
 	"github.com/edgegate/edgegate/internal/identity"
+	"github.com/edgegate/edgegate/internal/policy"
 )
 
-// authorize decides whether principal p may perform action (iam:CreateUser,
-// sts:GetCallerIdentity, ...) on resource (an ARN, or "*"). It returns nil
-// to allow and the error to send otherwise. It is the only authorization
-// decision of the IAM and STS handlers.
+// authorizeLocked decides whether principal p may perform action
+// (iam:CreateUser, sts:GetCallerIdentity, ...) on resource (an ARN) in the
+// request context ctx. It returns nil to allow and the error to send
+// otherwise. It is the only authorization decision of the IAM API (STS
+// AssumeRole adds the role's trust policy, see assumeRole). The caller
+// holds the registry's lock (read or write).
 //
-// Until identity policies exist (they arrive with the authorization issue,
-// which replaces this body with a call into the policy engine, keeping the
-// signature), the rules are AWS's for principals without policies:
+// The rules are IAM's for a single account, where IAM resources have no
+// resource-based policies:
 //
 //   - anonymous callers are refused before any action is considered
 //     (MissingAuthenticationToken, as AWS answers unsigned IAM/STS calls);
 //   - any signed caller may call sts:GetCallerIdentity (AWS requires no
 //     permission for it, and an explicit deny cannot block it);
-//   - an account's root user may do everything to resources of its own
-//     account;
-//   - everyone else (IAM users, and later roles) is denied: with no
-//     identity policy nothing allows the action.
-func authorize(p identity.Principal, action, resource string) *awsapi.Error {
+//   - an account's root user may do everything to the resources of its
+//     own account, and read the AWS managed policies;
+//   - an IAM user or a role session is allowed what its identity policies
+//     (the user's, or the role's) allow on resources of its own account or
+//     on AWS managed policies, unless one of them denies it explicitly;
+//     with no allowing statement the action is implicitly denied;
+//   - every other caller is denied.
+func (r *Registry) authorizeLocked(p identity.Principal, ctx condContext, action, resource string) *awsapi.Error {
 	if p.IsAnonymous() {
 		return errMissingAuthToken
 	}
 	if action == "sts:GetCallerIdentity" {
 		return nil
 	}
-	if p.Type == identity.Root && p.Account != "" {
-		if a, ok := awsapi.ParseARN(resource); ok && a.Account == p.Account {
+	resAccount := ""
+	if a, ok := awsapi.ParseARN(resource); ok {
+		resAccount = a.Account
+	}
+	ownOrAWS := p.Account != "" && (resAccount == p.Account || resAccount == awsAccount)
+	switch p.Type {
+	case identity.Root:
+		if ownOrAWS {
 			return nil
+		}
+	case identity.User, identity.AssumedRole:
+		if !ownOrAWS {
+			break
+		}
+		req := &policy.Request{Principal: policyPrincipal(p), Action: action, Resource: resource, Context: ctx}
+		switch evaluateAll(r.identityPoliciesLocked(p), req) {
+		case policy.Allow:
+			return nil
+		case policy.ExplicitDeny:
+			return explicitDenied(p.ARN, action, resource)
 		}
 	}
 	return accessDenied(p.ARN, action, resource)

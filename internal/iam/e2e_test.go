@@ -55,6 +55,14 @@ func newTestServer(t *testing.T, reg *Registry) *httptest.Server {
 				WriteIAMError(w, c.RequestID, awsapi.ErrInvalidAccessKeyID)
 				return
 			}
+			if e := reg.CheckSessionToken(res.AccessKeyID, res.SecurityToken, reg.now()); e != nil {
+				if res.Service == "sts" {
+					WriteSTSError(w, c.RequestID, e)
+				} else {
+					WriteIAMError(w, c.RequestID, e)
+				}
+				return
+			}
 			c.Principal, c.Auth, r.Body, service = p, res, res.Body, res.Service
 		}
 		switch service {

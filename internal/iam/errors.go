@@ -28,7 +28,55 @@ var (
 	errSignatureMismatch   = awsapi.New(http.StatusForbidden, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.")
 	errServiceFailure      = awsapi.New(http.StatusInternalServerError, "ServiceFailure", "The request processing has failed because of an unknown error, exception or failure.")
 	errInternalFailure     = awsapi.New(http.StatusInternalServerError, "InternalFailure", "The request processing has failed because of an unknown error, exception or failure.")
+	errMalformedPolicy     = awsapi.New(http.StatusBadRequest, "MalformedPolicyDocument", "The request was rejected because the policy document was malformed.")
+	errLimitExceeded       = awsapi.New(http.StatusConflict, "LimitExceeded", "The request was rejected because it attempted to create resources beyond the current AWS account limits.")
+	errExpiredTokenQuery   = awsapi.New(http.StatusForbidden, "ExpiredToken", "The security token included in the request is expired")
 )
+
+// The session-token errors of CheckSessionToken, spelled as S3 sends them
+// (the front door renders them in the called service's format; IAM and
+// STS send InvalidClientTokenId and 403 ExpiredToken instead, see
+// queryError).
+var (
+	errSessionTokenInvalid = awsapi.New(http.StatusBadRequest, "InvalidToken", "The provided token is malformed or otherwise invalid.")
+	errSessionTokenExpired = awsapi.New(http.StatusBadRequest, "ExpiredToken", "The provided token has expired.")
+)
+
+func noSuchRole(name string) *awsapi.Error {
+	return errNoSuchEntity.WithMessage("The role with name " + name + " cannot be found.")
+}
+
+func roleExists(name string) *awsapi.Error {
+	return errEntityAlreadyExists.WithMessage("Role with name " + name + " already exists.")
+}
+
+func policyExists(name string) *awsapi.Error {
+	return errEntityAlreadyExists.WithMessage("A policy called " + name + " already exists. Duplicate names are not allowed.")
+}
+
+func noSuchPolicy(arn string) *awsapi.Error {
+	return errNoSuchEntity.WithMessage("Policy " + arn + " was not found.")
+}
+
+func notAttachable(arn string) *awsapi.Error {
+	return errNoSuchEntity.WithMessage("Policy " + arn + " does not exist or is not attachable.")
+}
+
+func noSuchPolicyVersion(arn, version string) *awsapi.Error {
+	return errNoSuchEntity.WithMessage("Policy " + arn + " version " + version + " does not exist or is not attachable.")
+}
+
+// explicitDenied is IAM's denial by a Deny statement of an identity policy.
+func explicitDenied(principalARN, action, resource string) *awsapi.Error {
+	return errAccessDenied.WithMessage(fmt.Sprintf(
+		"User: %s is not authorized to perform: %s on resource: %s with an explicit deny in an identity-based policy",
+		principalARN, action, resource))
+}
+
+// notAuthorized is the plain form of AccessDenied that STS AssumeRole sends.
+func notAuthorized(principalARN, action, resource string) *awsapi.Error {
+	return errAccessDenied.WithMessage("User: " + principalARN + " is not authorized to perform: " + action + " on resource: " + resource)
+}
 
 func noSuchUser(name string) *awsapi.Error {
 	return errNoSuchEntity.WithMessage("The user with name " + name + " cannot be found.")
@@ -63,8 +111,10 @@ func accessDenied(principalARN, action, resource string) *awsapi.Error {
 // the code the service uses for 500s.
 func queryError(e *awsapi.Error, internal *awsapi.Error) *awsapi.Error {
 	switch e.Code {
-	case awsapi.ErrInvalidAccessKeyID.Code:
+	case awsapi.ErrInvalidAccessKeyID.Code, errSessionTokenInvalid.Code:
 		return errInvalidClientToken
+	case errSessionTokenExpired.Code:
+		return errExpiredTokenQuery
 	case awsapi.ErrSignatureDoesNotMatch.Code:
 		if e.Message == awsapi.ErrSignatureDoesNotMatch.Message {
 			return errSignatureMismatch

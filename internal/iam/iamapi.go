@@ -33,6 +33,46 @@ var iamOps = map[string]iamOp{
 	"ListAccessKeys":  {"iam:ListAccessKeys", (*Registry).listAccessKeys},
 	"DeleteAccessKey": {"iam:DeleteAccessKey", (*Registry).deleteAccessKey},
 	"UpdateAccessKey": {"iam:UpdateAccessKey", (*Registry).updateAccessKey},
+
+	"PutUserPolicy":            {"iam:PutUserPolicy", holderOp((*Registry).putInlinePolicy, userHolder)},
+	"GetUserPolicy":            {"iam:GetUserPolicy", holderOp((*Registry).getInlinePolicy, userHolder)},
+	"DeleteUserPolicy":         {"iam:DeleteUserPolicy", holderOp((*Registry).deleteInlinePolicy, userHolder)},
+	"ListUserPolicies":         {"iam:ListUserPolicies", holderOp((*Registry).listInlinePolicies, userHolder)},
+	"AttachUserPolicy":         {"iam:AttachUserPolicy", holderOp((*Registry).attachPolicy, userHolder)},
+	"DetachUserPolicy":         {"iam:DetachUserPolicy", holderOp((*Registry).detachPolicy, userHolder)},
+	"ListAttachedUserPolicies": {"iam:ListAttachedUserPolicies", holderOp((*Registry).listAttachedPolicies, userHolder)},
+
+	"CreateRole":                  {"iam:CreateRole", (*Registry).createRole},
+	"GetRole":                     {"iam:GetRole", (*Registry).getRole},
+	"ListRoles":                   {"iam:ListRoles", (*Registry).listRoles},
+	"DeleteRole":                  {"iam:DeleteRole", (*Registry).deleteRole},
+	"UpdateAssumeRolePolicy":      {"iam:UpdateAssumeRolePolicy", (*Registry).updateAssumeRolePolicy},
+	"UpdateRole":                  {"iam:UpdateRole", (*Registry).updateRole},
+	"UpdateRoleDescription":       {"iam:UpdateRoleDescription", (*Registry).updateRole},
+	"ListInstanceProfilesForRole": {"iam:ListInstanceProfilesForRole", (*Registry).listInstanceProfilesForRole},
+	"PutRolePolicy":               {"iam:PutRolePolicy", holderOp((*Registry).putInlinePolicy, roleHolder)},
+	"GetRolePolicy":               {"iam:GetRolePolicy", holderOp((*Registry).getInlinePolicy, roleHolder)},
+	"DeleteRolePolicy":            {"iam:DeleteRolePolicy", holderOp((*Registry).deleteInlinePolicy, roleHolder)},
+	"ListRolePolicies":            {"iam:ListRolePolicies", holderOp((*Registry).listInlinePolicies, roleHolder)},
+	"AttachRolePolicy":            {"iam:AttachRolePolicy", holderOp((*Registry).attachPolicy, roleHolder)},
+	"DetachRolePolicy":            {"iam:DetachRolePolicy", holderOp((*Registry).detachPolicy, roleHolder)},
+	"ListAttachedRolePolicies":    {"iam:ListAttachedRolePolicies", holderOp((*Registry).listAttachedPolicies, roleHolder)},
+
+	"CreatePolicy":            {"iam:CreatePolicy", (*Registry).createPolicy},
+	"GetPolicy":               {"iam:GetPolicy", (*Registry).getPolicy},
+	"DeletePolicy":            {"iam:DeletePolicy", (*Registry).deletePolicy},
+	"ListPolicies":            {"iam:ListPolicies", (*Registry).listPolicies},
+	"GetPolicyVersion":        {"iam:GetPolicyVersion", (*Registry).getPolicyVersion},
+	"CreatePolicyVersion":     {"iam:CreatePolicyVersion", (*Registry).createPolicyVersion},
+	"DeletePolicyVersion":     {"iam:DeletePolicyVersion", (*Registry).deletePolicyVersion},
+	"ListPolicyVersions":      {"iam:ListPolicyVersions", (*Registry).listPolicyVersions},
+	"SetDefaultPolicyVersion": {"iam:SetDefaultPolicyVersion", (*Registry).setDefaultPolicyVersion},
+	"ListEntitiesForPolicy":   {"iam:ListEntitiesForPolicy", (*Registry).listEntitiesForPolicy},
+}
+
+// holderOp binds a handler shared by users and roles to one of them.
+func holderOp(f func(*Registry, *holderKind, *iamRequest) (any, *awsapi.Error), k *holderKind) func(*Registry, *iamRequest) (any, *awsapi.Error) {
+	return func(r *Registry, q *iamRequest) (any, *awsapi.Error) { return f(r, k, q) }
 }
 
 // maxAccessKeys is IAM's AccessKeysPerUser quota (root users too).
@@ -41,13 +81,35 @@ const maxAccessKeys = 2
 // iamRequest is one parsed IAM call.
 type iamRequest struct {
 	params
+	reg    *Registry
 	caller identity.Principal
 	action string
 	now    time.Time
+	// ctx is the request's condition keys; handlers may add
+	// action-specific ones (iam:PolicyARN) before authorizing.
+	ctx condContext
 }
 
+// authorize decides the request's action on resource. The caller holds
+// the registry's lock.
 func (q *iamRequest) authorize(resource string) *awsapi.Error {
-	return authorize(q.caller, q.action, resource)
+	return q.reg.authorizeLocked(q.caller, q.ctx, q.action, resource)
+}
+
+// errBadMarker answers a Marker that no listing issued.
+var errBadMarker = errInvalidInput.WithMessage("The specified value for marker is not valid.")
+
+// commitLocked makes a change durable: it saves the state and rebuilds the
+// identity-policy index. If the save fails it calls undo, which must put
+// the in-memory state back as it was, and answers 500. The caller holds
+// the write lock, so no request sees the change before it is durable.
+func (r *Registry) commitLocked(undo func()) *awsapi.Error {
+	if err := r.saveLocked(); err != nil {
+		undo()
+		return storageFailure(err)
+	}
+	r.reindexPoliciesLocked()
+	return nil
 }
 
 // ServeIAM answers an IAM Query API request (Version 2010-05-08; the
@@ -80,7 +142,8 @@ func (r *Registry) serveIAM(w http.ResponseWriter, req *http.Request, c *reqctx.
 	if !known || version != iamVersion {
 		return "", nil, invalidOperation(action, version)
 	}
-	q := &iamRequest{params: p, caller: c.Principal, action: op.action, now: r.now().UTC().Truncate(time.Second)}
+	now := r.now().UTC().Truncate(time.Second)
+	q := &iamRequest{params: p, reg: r, caller: c.Principal, action: op.action, now: now, ctx: callContext(req, c, now)}
 	result, err := op.run(r, q)
 	return action, result, err
 }
@@ -169,17 +232,17 @@ func (r *Registry) createUser(q *iamRequest) (any, *awsapi.Error) {
 	if _, exists := a.lookupUser(name); exists {
 		return nil, userExists(name)
 	}
-	id, gerr := r.newUserID()
+	id, gerr := r.newUniqueID(userIDPrefix)
 	if gerr != nil {
 		return nil, storageFailure(gerr)
 	}
 	u := &user{name: name, path: path, id: id, created: q.now, tags: tags}
 	lk := strings.ToLower(name)
 	a.users[lk] = u
-	r.userIDs[id] = struct{}{}
+	r.uniqueIDs[id] = struct{}{}
 	if err := r.saveLocked(); err != nil {
 		delete(a.users, lk)
-		delete(r.userIDs, id)
+		delete(r.uniqueIDs, id)
 		return nil, storageFailure(err)
 	}
 	return userResult{User: userXML(a, u, true)}, nil
@@ -270,15 +333,20 @@ func (r *Registry) deleteUser(q *iamRequest) (any, *awsapi.Error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(u.keys) > 0 {
+	switch {
+	case len(u.keys) > 0:
 		return nil, errDeleteConflict
+	case len(u.inline) > 0:
+		return nil, errDeleteConflict.WithMessage("Cannot delete entity, must delete policies first.")
+	case len(u.attached) > 0:
+		return nil, errDeleteConflict.WithMessage("Cannot delete entity, must detach all policies first.")
 	}
 	lk := strings.ToLower(u.name)
 	delete(a.users, lk)
-	delete(r.userIDs, u.id)
+	delete(r.uniqueIDs, u.id)
 	if err := r.saveLocked(); err != nil {
 		a.users[lk] = u
-		r.userIDs[u.id] = struct{}{}
+		r.uniqueIDs[u.id] = struct{}{}
 		return nil, storageFailure(err)
 	}
 	return nil, nil

@@ -91,7 +91,7 @@ func TestIAMErrors(t *testing.T) {
 		{"missing action", root, []string{}, 400, "MissingAction", ""},
 		{"unknown action", root, []string{"Action", "CreateBucket"}, 400, "InvalidAction", "^Could not find operation CreateBucket for version 2010-05-08$"},
 		{"wrong version", root, []string{"Action", "ListUsers", "Version", "2011-06-15x"}, 400, "InvalidAction", "^Could not find operation ListUsers for version 2011-06-15x$"},
-		{"unknown sts action", root, []string{"Action", "AssumeRole", "Version", stsVersion}, 400, "InvalidAction", "^Could not find operation AssumeRole for version 2011-06-15$"},
+		{"unknown sts action", root, []string{"Action", "GetSessionToken", "Version", stsVersion}, 400, "InvalidAction", "^Could not find operation GetSessionToken for version 2011-06-15$"},
 		{"duplicate user", root, []string{"Action", "CreateUser", "UserName", "alice"}, 409, "EntityAlreadyExists", "^User with name alice already exists.$"},
 		{"duplicate user other case", root, []string{"Action", "CreateUser", "UserName", "ALICE"}, 409, "EntityAlreadyExists", ""},
 		{"missing user name", root, []string{"Action", "CreateUser"}, 400, "ValidationError", `^1 validation error detected: Value null at 'userName' failed to satisfy constraint: Member must not be null$`},

@@ -10,15 +10,20 @@ import (
 //
 //   - access key id: "AKIA" + 16 characters of the base32 alphabet
 //     (AKIAIOSFODNN7EXAMPLE), 20 characters in all;
-//   - IAM user unique id: "AIDA" + 17 base32 characters
-//     (AIDAJ45Q7YFFAREXAMPLE), 21 in all, the length AWS issues;
+//   - IAM user, role and managed policy unique ids: "AIDA", "AROA" or
+//     "ANPA" + 17 base32 characters (AIDAJ45Q7YFFAREXAMPLE), 21 in all,
+//     the length AWS issues;
+//   - temporary (STS) access key id: "ASIA" + 16 base32 characters;
 //   - secret access key: 40 characters of the base64 alphabet
 //     (wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY).
 const (
 	accessKeyPrefix = "AKIA"
 	accessKeyIDLen  = 20
+	tempKeyPrefix   = "ASIA"
 	userIDPrefix    = "AIDA"
-	userIDLen       = 21
+	roleIDPrefix    = "AROA"
+	policyIDPrefix  = "ANPA"
+	uniqueIDLen     = 21
 	secretKeyLen    = 40
 )
 

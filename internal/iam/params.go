@@ -1,6 +1,7 @@
 package iam
 
 import (
+	"encoding/base64"
 	"net/url"
 	"slices"
 	"strconv"
@@ -26,7 +27,68 @@ var (
 	accessKeyIDRule = strRule{1, 128, `[\w]+`, allRunes(isWordRune)}
 	tagKeyRule      = strRule{1, 128, `[\p{L}\p{Z}\p{N}_.:/=+\-@]+`, allRunes(isTagRune)}
 	tagValueRule    = strRule{0, 256, `[\p{L}\p{Z}\p{N}_.:/=+\-@]*`, allRunes(isTagRune)}
+
+	roleNameRule          = strRule{1, 64, `[\w+=,.@-]+`, allRunes(isUserNameRune)}
+	policyNameRule        = strRule{1, 128, `[\w+=,.@-]+`, allRunes(isUserNameRune)}
+	policyPathRule        = strRule{1, 512, `((/[A-Za-z0-9\.,\+@=_-]+)*)/`, isPolicyPath}
+	policyDocumentRule    = strRule{1, 131072, `[\u0009\u000A\u000D\u0020-\u00FF]+`, allRunes(isPolicyRune)}
+	roleDescriptionRule   = strRule{0, 1000, `[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*`, allRunes(isRoleDescriptionRune)}
+	policyDescriptionRule = strRule{0, 1000, `.*`, func(string) bool { return true }}
+	versionIDRule         = strRule{2, 128, `v[1-9][0-9]*(\.[A-Za-z0-9-]*)?`, isVersionID}
+	arnRule               = strRule{20, 2048, `[\u0009\u000A\u000D\u0020-\u007E\u0085\u00A0-\uD7FF\uE000-\uFFFD\u10000-\u10FFFF]+`, allRunes(isARNRune)}
+	roleSessionNameRule   = strRule{2, 64, `[\w+=,.@-]*`, allRunes(isUserNameRune)}
+	externalIDRule        = strRule{2, 1224, `[\w+=,.@:\/-]*`, allRunes(func(r rune) bool { return isUserNameRune(r) || r == ':' || r == '/' })}
 )
+
+// isPolicyPath matches ((/[A-Za-z0-9\.,\+@=_-]+)*)/ : "/" or
+// "/seg/.../" with non-empty segments.
+func isPolicyPath(s string) bool {
+	if s == "" || s[0] != '/' || s[len(s)-1] != '/' {
+		return false
+	}
+	if s == "/" {
+		return true
+	}
+	for _, seg := range strings.Split(s[1:len(s)-1], "/") {
+		if seg == "" || !allRunes(func(r rune) bool {
+			return isWordRune(r) || strings.ContainsRune(".,+@=-", r)
+		})(seg) {
+			return false
+		}
+	}
+	return true
+}
+
+func isPolicyRune(r rune) bool {
+	return r == '\t' || r == '\n' || r == '\r' || (r >= 0x20 && r <= 0xFF)
+}
+
+func isRoleDescriptionRune(r rune) bool {
+	return r == '\t' || r == '\n' || r == '\r' || (r >= 0x20 && r <= 0x7E) || (r >= 0xA1 && r <= 0xFF)
+}
+
+func isARNRune(r rune) bool {
+	return r == '\t' || r == '\n' || r == '\r' || (r >= 0x20 && r <= 0x7E) || r == 0x85 ||
+		(r >= 0xA0 && r <= 0xD7FF) || (r >= 0xE000 && r <= 0xFFFD) || r >= 0x10000
+}
+
+// isVersionID matches v[1-9][0-9]*(\.[A-Za-z0-9-]*)? .
+func isVersionID(s string) bool {
+	if len(s) < 2 || s[0] != 'v' || s[1] < '1' || s[1] > '9' {
+		return false
+	}
+	i := 2
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	if i == len(s) {
+		return true
+	}
+	if s[i] != '.' {
+		return false
+	}
+	return allRunes(func(r rune) bool { return isWordRune(r) && r != '_' || r == '-' })(s[i+1:])
+}
 
 func allRunes(ok func(rune) bool) func(string) bool {
 	return func(s string) bool {
@@ -145,6 +207,78 @@ func (p *params) maxItems(def int) int {
 		p.fail("maxItems", &v, "must have value less than or equal to 1000")
 	}
 	return n
+}
+
+// intRange reads an optional integer parameter that must lie in [lo, hi].
+func (p *params) intRange(name, member string, lo, hi int) (int, bool) {
+	v, ok := p.get(name)
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.Atoi(v)
+	switch {
+	case err != nil:
+		p.fail(member, &v, "must be a number")
+	case n < lo:
+		p.fail(member, &v, "must have value greater than or equal to "+strconv.Itoa(lo))
+	case n > hi:
+		p.fail(member, &v, "must have value less than or equal to "+strconv.Itoa(hi))
+	}
+	return n, true
+}
+
+// boolean reads an optional boolean parameter ("true" or "false").
+func (p *params) boolean(name, member string) bool {
+	v, ok := p.get(name)
+	if !ok {
+		return false
+	}
+	switch strings.ToLower(v) {
+	case "true":
+		return true
+	case "false":
+		return false
+	}
+	p.fail(member, &v, "must be a boolean")
+	return false
+}
+
+// listing is the Marker / MaxItems pair of a list operation.
+type listing struct {
+	from  string // the sort key to resume at; "" from the start
+	limit int
+}
+
+// listing reads Marker and MaxItems (default 100). A marker is the
+// base64url of the sort key of the first item of the next page.
+func (p *params) listing() (listing, bool) {
+	marker, hasMarker := p.str("Marker", "marker", false, markerRule)
+	l := listing{limit: p.maxItems(100)}
+	if hasMarker && len(p.msgs) == 0 {
+		b, err := base64.RawURLEncoding.DecodeString(marker)
+		if err != nil || len(b) == 0 {
+			return l, false
+		}
+		l.from = string(b)
+	}
+	return l, true
+}
+
+// page applies l to items sorted by key: the items from l.from on, at
+// most l.limit of them, and the marker of the next page ("" on the last).
+func page[T any](l listing, items []T, key func(T) string) (out []T, next string) {
+	out = []T{}
+	for _, it := range items {
+		k := key(it)
+		if k < l.from {
+			continue
+		}
+		if len(out) == l.limit {
+			return out, base64.RawURLEncoding.EncodeToString([]byte(k))
+		}
+		out = append(out, it)
+	}
+	return out, ""
 }
 
 // enum reads a required parameter that must be one of values.

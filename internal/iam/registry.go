@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/edgegate/edgegate/internal/identity"
+	"github.com/edgegate/edgegate/internal/policy"
 )
 
 // Account is one configured account as the other services see it.
@@ -55,7 +56,21 @@ type user struct {
 	created        time.Time
 	tags           []Tag
 	keys           []*accessKey
+	policyHolder
 }
+
+// role is an IAM role.
+type role struct {
+	name, path, id, description string
+	created                     time.Time
+	maxSession                  int // seconds, 3600..43200
+	trustDoc                    string
+	trust                       *policy.Policy
+	tags                        []Tag
+	policyHolder
+}
+
+func (ro *role) arn(accountID string) string { return roleARN(accountID, ro.path, ro.name) }
 
 // userARN returns arn:aws:iam::ACCT:user/PATH/NAME (path "/" gives user/NAME).
 func userARN(accountID, path, name string) string {
@@ -71,13 +86,20 @@ type account struct {
 	created  time.Time
 	rootKeys []*accessKey     // configured keys first, then API-created ones
 	users    map[string]*user // by strings.ToLower(name): IAM names are case-insensitive
+	roles    map[string]*role // by strings.ToLower(name)
+	// policies are the customer managed policies, by strings.ToLower(name).
+	policies map[string]*managedPolicy
 }
 
-// keyEntry is what the hot path needs for one access key.
+// keyEntry is what the hot path needs for one access key: a long-term key
+// of a root or IAM user, or the temporary key of a role session (token
+// set, expires non-zero).
 type keyEntry struct {
 	secret    string
 	active    bool
 	principal identity.Principal
+	token     string
+	expires   time.Time
 }
 
 // Registry holds the accounts, IAM users and access keys. It is safe for
@@ -85,11 +107,20 @@ type keyEntry struct {
 // are one map lookup under a read lock and do not allocate.
 type Registry struct {
 	mu          sync.RWMutex
-	keys        map[string]keyEntry
+	keys        map[string]keyEntry // long-term and session keys
 	accounts    map[string]*account
 	byCanonical map[string]*account
 	order       []*account
-	userIDs     map[string]struct{}
+	// uniqueIDs holds every user, role and policy unique id in use
+	// (persisted records of unconfigured accounts included).
+	uniqueIDs map[string]struct{}
+	// awsPolicies are the built-in AWS managed policies, by ARN.
+	awsPolicies map[string]*managedPolicy
+	// polIndex maps a user's or role's unique id to its identity
+	// policies (see IdentityPolicies).
+	polIndex map[string][]NamedPolicy
+	// sessions counts the role sessions in keys, for sweeping.
+	sessions int
 	// orphans are persisted records of accounts not configured in this
 	// run; they are written back unchanged.
 	orphans []stateAccount
@@ -119,11 +150,17 @@ func newRegistry(dataDir string, specs []AccountSpec, withDefault bool, now func
 	if err := validateSpecs(specs); err != nil {
 		return nil, fmt.Errorf("iam: invalid accounts: %w", err)
 	}
+	awsPolicies, err := buildAWSManagedPolicies()
+	if err != nil {
+		return nil, err
+	}
 	r := &Registry{
 		keys:        map[string]keyEntry{},
 		accounts:    map[string]*account{},
 		byCanonical: map[string]*account{},
-		userIDs:     map[string]struct{}{},
+		uniqueIDs:   map[string]struct{}{},
+		awsPolicies: awsPolicies,
+		polIndex:    map[string][]NamedPolicy{},
 		now:         now,
 		rand:        rnd,
 	}
@@ -151,8 +188,10 @@ func newRegistry(dataDir string, specs []AccountSpec, withDefault bool, now func
 	}
 	for _, s := range all {
 		a := &account{
-			Account: Account{ID: s.ID, Name: s.Name, Email: s.Email, CanonicalID: s.CanonicalID},
-			users:   map[string]*user{},
+			Account:  Account{ID: s.ID, Name: s.Name, Email: s.Email, CanonicalID: s.CanonicalID},
+			users:    map[string]*user{},
+			roles:    map[string]*role{},
+			policies: map[string]*managedPolicy{},
 		}
 		if a.Name == "" {
 			a.Name = s.ID
@@ -199,6 +238,7 @@ func newRegistry(dataDir string, specs []AccountSpec, withDefault bool, now func
 	if err := r.indexAll(); err != nil {
 		return nil, fmt.Errorf("iam: %w", err)
 	}
+	r.reindexPoliciesLocked()
 	if dirty {
 		if err := r.saveLocked(); err != nil {
 			return nil, err
@@ -252,6 +292,10 @@ func (r *Registry) indexKey(a *account, u *user, k *accessKey) {
 
 // SecretKey returns the secret of an active access key. It satisfies the
 // sigv4 credentials contract: ok is false for unknown and inactive keys.
+// The temporary key of a role session has a secret until the session is
+// swept, a while after it expires, so that a request signed with expired
+// credentials is answered ExpiredToken (by CheckSessionToken) rather than
+// as an unknown key.
 func (r *Registry) SecretKey(accessKeyID string) (secret string, ok bool) {
 	r.mu.RLock()
 	e, found := r.keys[accessKeyID]
@@ -264,9 +308,14 @@ func (r *Registry) SecretKey(accessKeyID string) (secret string, ok bool) {
 
 // PrincipalForKey returns who an active access key belongs to: the root
 // user of an account (Type Root, ARN arn:aws:iam::ACCT:root, UserID the
-// account id) or an IAM user (Type User, ARN arn:aws:iam::ACCT:user/PATH/NAME,
-// UserID its AIDA… unique id, UserName). ok is false for unknown and
+// account id), an IAM user (Type User, ARN arn:aws:iam::ACCT:user/PATH/NAME,
+// UserID its AIDA… unique id, UserName), or a role session (Type
+// AssumedRole, ARN arn:aws:sts::ACCT:assumed-role/ROLE/SESSION, RoleARN the
+// role's ARN, UserID "AROA…:SESSION"). ok is false for unknown and
 // inactive keys.
+//
+// A session key resolves even when expired or presented without its
+// token: the caller must then call CheckSessionToken, which decides.
 func (r *Registry) PrincipalForKey(accessKeyID string) (identity.Principal, bool) {
 	r.mu.RLock()
 	e, found := r.keys[accessKeyID]
@@ -341,18 +390,19 @@ func (r *Registry) newKeyID() (string, error) {
 	return "", errors.New("iam: could not find an unused access key id")
 }
 
-// newUserID returns a user unique id no user has. The caller holds the lock.
-func (r *Registry) newUserID() (string, error) {
+// newUniqueID returns a unique id (prefix AIDA, AROA or ANPA) no entity
+// has. The caller holds the lock.
+func (r *Registry) newUniqueID(prefix string) (string, error) {
 	for range 100 {
-		id, err := randomString(r.rand, userIDPrefix, userIDLen, base32Alphabet)
+		id, err := randomString(r.rand, prefix, uniqueIDLen, base32Alphabet)
 		if err != nil {
 			return "", err
 		}
-		if _, used := r.userIDs[id]; !used {
+		if _, used := r.uniqueIDs[id]; !used {
 			return id, nil
 		}
 	}
-	return "", errors.New("iam: could not find an unused user id")
+	return "", errors.New("iam: could not find an unused unique id")
 }
 
 func (r *Registry) orphanHasKey(id string) bool {

@@ -8,12 +8,16 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
 
-// stateVersion is the version of the iam.json layout.
-const stateVersion = 1
+// stateVersion is the version of the iam.json layout. Version 2 added
+// roles, managed policies, inline policies and attachments; a version 1
+// file (users and keys only) is read as is and rewritten as version 2 at
+// the next change.
+const stateVersion = 2
 
 // stateFile is the persisted IAM state (DATADIR/iam.json).
 type stateFile struct {
@@ -24,19 +28,62 @@ type stateFile struct {
 // stateAccount is one account's state. Created is when edgegate first saw
 // the account (the root user's CreateDate).
 type stateAccount struct {
-	ID       string      `json:"id"`
-	Created  string      `json:"created"`
-	RootKeys []stateKey  `json:"root_access_keys,omitempty"`
-	Users    []stateUser `json:"users,omitempty"`
+	ID       string        `json:"id"`
+	Created  string        `json:"created"`
+	RootKeys []stateKey    `json:"root_access_keys,omitempty"`
+	Users    []stateUser   `json:"users,omitempty"`
+	Roles    []stateRole   `json:"roles,omitempty"`
+	Policies []statePolicy `json:"policies,omitempty"`
 }
 
 type stateUser struct {
-	Name       string     `json:"name"`
-	Path       string     `json:"path"`
-	ID         string     `json:"id"`
-	Created    string     `json:"created"`
-	Tags       []Tag      `json:"tags,omitempty"`
-	AccessKeys []stateKey `json:"access_keys,omitempty"`
+	Name             string        `json:"name"`
+	Path             string        `json:"path"`
+	ID               string        `json:"id"`
+	Created          string        `json:"created"`
+	Tags             []Tag         `json:"tags,omitempty"`
+	AccessKeys       []stateKey    `json:"access_keys,omitempty"`
+	InlinePolicies   []stateInline `json:"inline_policies,omitempty"`
+	AttachedPolicies []string      `json:"attached_policies,omitempty"`
+}
+
+// stateRole is a role; TrustPolicy is the document as it was given.
+type stateRole struct {
+	Name               string        `json:"name"`
+	Path               string        `json:"path"`
+	ID                 string        `json:"id"`
+	Created            string        `json:"created"`
+	Description        string        `json:"description,omitempty"`
+	MaxSessionDuration int           `json:"max_session_duration"`
+	TrustPolicy        string        `json:"trust_policy"`
+	Tags               []Tag         `json:"tags,omitempty"`
+	InlinePolicies     []stateInline `json:"inline_policies,omitempty"`
+	AttachedPolicies   []string      `json:"attached_policies,omitempty"`
+}
+
+// stateInline is an inline policy; Document is as it was given.
+type stateInline struct {
+	Name     string `json:"name"`
+	Document string `json:"document"`
+}
+
+// statePolicy is a customer managed policy.
+type statePolicy struct {
+	Name           string               `json:"name"`
+	Path           string               `json:"path"`
+	ID             string               `json:"id"`
+	Created        string               `json:"created"`
+	Description    string               `json:"description,omitempty"`
+	DefaultVersion string               `json:"default_version"`
+	NextVersion    int                  `json:"next_version"`
+	Versions       []statePolicyVersion `json:"versions"`
+	Tags           []Tag                `json:"tags,omitempty"`
+}
+
+type statePolicyVersion struct {
+	ID       string `json:"id"`
+	Document string `json:"document"`
+	Created  string `json:"created"`
 }
 
 type stateKey struct {
@@ -63,8 +110,8 @@ func readState(path string) (*stateFile, error) {
 	if err := dec.Decode(&st); err != nil {
 		return nil, fmt.Errorf("iam: %s: corrupt state file: %w", path, err)
 	}
-	if st.Version != stateVersion {
-		return nil, fmt.Errorf("iam: %s: state version %d, this edgegate reads version %d", path, st.Version, stateVersion)
+	if st.Version != 1 && st.Version != stateVersion {
+		return nil, fmt.Errorf("iam: %s: state version %d, this edgegate reads versions 1 and %d", path, st.Version, stateVersion)
 	}
 	return &st, nil
 }
@@ -78,11 +125,11 @@ func (r *Registry) restore(st *stateFile) (err error) {
 			return fmt.Errorf("account %s appears twice", sa.ID)
 		}
 		seen[sa.ID] = true
-		for _, su := range sa.Users {
-			if _, dup := r.userIDs[su.ID]; dup {
-				return fmt.Errorf("user id %s appears twice", su.ID)
+		for _, id := range stateIDs(&sa) {
+			if _, dup := r.uniqueIDs[id]; dup {
+				return fmt.Errorf("unique id %s appears twice", id)
 			}
-			r.userIDs[su.ID] = struct{}{}
+			r.uniqueIDs[id] = struct{}{}
 		}
 		a, ok := r.accounts[sa.ID]
 		if !ok {
@@ -114,14 +161,163 @@ func (r *Registry) restore(st *stateFile) (err error) {
 				}
 				u.keys = append(u.keys, k)
 			}
+			if u.inline, err = restoreInline(su.InlinePolicies); err != nil {
+				return fmt.Errorf("account %s, user %s: %w", sa.ID, su.Name, err)
+			}
+			u.attached = su.AttachedPolicies
 			lk := strings.ToLower(u.name)
 			if _, dup := a.users[lk]; dup {
 				return fmt.Errorf("account %s: user %s appears twice", sa.ID, su.Name)
 			}
 			a.users[lk] = u
 		}
+		for _, sp := range sa.Policies {
+			m, err := restorePolicy(a.ID, sp)
+			if err != nil {
+				return fmt.Errorf("account %s, policy %s: %w", sa.ID, sp.Name, err)
+			}
+			lk := strings.ToLower(m.name)
+			if _, dup := a.policies[lk]; dup {
+				return fmt.Errorf("account %s: policy %s appears twice", sa.ID, sp.Name)
+			}
+			a.policies[lk] = m
+		}
+		for _, sr := range sa.Roles {
+			ro, err := restoreRole(sr)
+			if err != nil {
+				return fmt.Errorf("account %s, role %s: %w", sa.ID, sr.Name, err)
+			}
+			lk := strings.ToLower(ro.name)
+			if _, dup := a.roles[lk]; dup {
+				return fmt.Errorf("account %s: role %s appears twice", sa.ID, sr.Name)
+			}
+			a.roles[lk] = ro
+		}
+		// Every attachment must name a policy that exists.
+		for _, u := range a.users {
+			if err := r.checkAttachments(a, "user "+u.name, u.attached); err != nil {
+				return err
+			}
+		}
+		for _, ro := range a.roles {
+			if err := r.checkAttachments(a, "role "+ro.name, ro.attached); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
+}
+
+// stateIDs lists the unique ids an account's records use.
+func stateIDs(sa *stateAccount) []string {
+	var ids []string
+	for _, su := range sa.Users {
+		ids = append(ids, su.ID)
+	}
+	for _, sr := range sa.Roles {
+		ids = append(ids, sr.ID)
+	}
+	for _, sp := range sa.Policies {
+		ids = append(ids, sp.ID)
+	}
+	return ids
+}
+
+func (r *Registry) checkAttachments(a *account, owner string, arns []string) error {
+	for i, arn := range arns {
+		if _, ok := r.lookupPolicy(a, arn); !ok {
+			return fmt.Errorf("account %s, %s: attached policy %s does not exist", a.ID, owner, arn)
+		}
+		if slices.Contains(arns[:i], arn) {
+			return fmt.Errorf("account %s, %s: policy %s is attached twice", a.ID, owner, arn)
+		}
+	}
+	return nil
+}
+
+// restoreInline re-parses persisted inline policies. A document the
+// policy parser no longer accepts is an error: silently dropping it could
+// drop a Deny.
+func restoreInline(sis []stateInline) (map[string]*inlinePolicy, error) {
+	if len(sis) == 0 {
+		return nil, nil
+	}
+	out := make(map[string]*inlinePolicy, len(sis))
+	for _, si := range sis {
+		if !policyNameRule.valid(si.Name) {
+			return nil, fmt.Errorf("invalid inline policy name %q", si.Name)
+		}
+		if _, dup := out[si.Name]; dup {
+			return nil, fmt.Errorf("inline policy %s appears twice", si.Name)
+		}
+		pol, perr := parseInlinePolicy(si.Document)
+		if perr != nil {
+			return nil, fmt.Errorf("inline policy %s no longer parses: %s", si.Name, perr.Message)
+		}
+		out[si.Name] = &inlinePolicy{name: si.Name, doc: si.Document, pol: pol}
+	}
+	return out, nil
+}
+
+func restoreRole(sr stateRole) (*role, error) {
+	if !roleNameRule.valid(sr.Name) || !validPath(sr.Path) || sr.ID == "" {
+		return nil, fmt.Errorf("invalid role record (path %q)", sr.Path)
+	}
+	if sr.MaxSessionDuration < minMaxSession || sr.MaxSessionDuration > maxMaxSession {
+		return nil, fmt.Errorf("invalid max_session_duration %d", sr.MaxSessionDuration)
+	}
+	created, err := parseTime(sr.Created)
+	if err != nil {
+		return nil, err
+	}
+	trust, perr := parseTrustPolicy(sr.TrustPolicy)
+	if perr != nil {
+		return nil, fmt.Errorf("trust policy no longer parses: %s", perr.Message)
+	}
+	inline, err := restoreInline(sr.InlinePolicies)
+	if err != nil {
+		return nil, err
+	}
+	return &role{
+		name: sr.Name, path: sr.Path, id: sr.ID, description: sr.Description, created: created,
+		maxSession: sr.MaxSessionDuration, trustDoc: sr.TrustPolicy, trust: trust, tags: sr.Tags,
+		policyHolder: policyHolder{inline: inline, attached: sr.AttachedPolicies},
+	}, nil
+}
+
+func restorePolicy(accountID string, sp statePolicy) (*managedPolicy, error) {
+	if !policyNameRule.valid(sp.Name) || !policyPathRule.valid(sp.Path) || sp.ID == "" || len(sp.Versions) == 0 {
+		return nil, fmt.Errorf("invalid policy record (path %q)", sp.Path)
+	}
+	m := &managedPolicy{
+		account: accountID, name: sp.Name, path: sp.Path, id: sp.ID, description: sp.Description,
+		defaultVersion: sp.DefaultVersion, nextVersion: sp.NextVersion, tags: sp.Tags,
+	}
+	var err error
+	if m.created, err = parseTime(sp.Created); err != nil {
+		return nil, err
+	}
+	for _, sv := range sp.Versions {
+		if !versionIDRule.valid(sv.ID) || m.version(sv.ID) != nil {
+			return nil, fmt.Errorf("invalid or repeated version %q", sv.ID)
+		}
+		pol, perr := parseManagedPolicy(sv.Document)
+		if perr != nil {
+			return nil, fmt.Errorf("version %s no longer parses: %s", sv.ID, perr.Message)
+		}
+		created, err := parseTime(sv.Created)
+		if err != nil {
+			return nil, err
+		}
+		m.versions = append(m.versions, &policyVersion{id: sv.ID, doc: sv.Document, pol: pol, created: created})
+	}
+	if m.current() == nil {
+		return nil, fmt.Errorf("default version %q does not exist", sp.DefaultVersion)
+	}
+	if m.nextVersion <= len(m.versions) {
+		return nil, fmt.Errorf("next_version %d is not above the versions' count", m.nextVersion)
+	}
+	return m, nil
 }
 
 func restoreKey(sk stateKey) (*accessKey, error) {
@@ -154,16 +350,42 @@ func (r *Registry) snapshotLocked() *stateFile {
 			}
 		}
 		for _, u := range a.sortedUsers() {
-			su := stateUser{Name: u.name, Path: u.path, ID: u.id, Created: isoTime(u.created), Tags: u.tags}
+			su := stateUser{Name: u.name, Path: u.path, ID: u.id, Created: isoTime(u.created), Tags: u.tags,
+				InlinePolicies: snapInline(&u.policyHolder), AttachedPolicies: u.attached}
 			for _, k := range u.keys {
 				su.AccessKeys = append(su.AccessKeys, snapKey(k))
 			}
 			sa.Users = append(sa.Users, su)
 		}
+		for _, ro := range a.sortedRoles() {
+			sa.Roles = append(sa.Roles, stateRole{
+				Name: ro.name, Path: ro.path, ID: ro.id, Created: isoTime(ro.created), Description: ro.description,
+				MaxSessionDuration: ro.maxSession, TrustPolicy: ro.trustDoc, Tags: ro.tags,
+				InlinePolicies: snapInline(&ro.policyHolder), AttachedPolicies: ro.attached,
+			})
+		}
+		for _, m := range a.sortedPolicies() {
+			sp := statePolicy{
+				Name: m.name, Path: m.path, ID: m.id, Created: isoTime(m.created),
+				Description: m.description, DefaultVersion: m.defaultVersion, NextVersion: m.nextVersion, Tags: m.tags,
+			}
+			for _, v := range m.versions {
+				sp.Versions = append(sp.Versions, statePolicyVersion{ID: v.id, Document: v.doc, Created: isoTime(v.created)})
+			}
+			sa.Policies = append(sa.Policies, sp)
+		}
 		st.Accounts = append(st.Accounts, sa)
 	}
 	st.Accounts = append(st.Accounts, r.orphans...)
 	return st
+}
+
+func snapInline(h *policyHolder) []stateInline {
+	var out []stateInline
+	for _, name := range h.inlineNames() {
+		out = append(out, stateInline{Name: name, Document: h.inline[name].doc})
+	}
+	return out
 }
 
 func snapKey(k *accessKey) stateKey {

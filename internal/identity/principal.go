@@ -44,11 +44,17 @@ type Principal struct {
 	// Account is the 12-digit id of the principal's account; "" for the
 	// anonymous user and for service principals.
 	Account string
-	// ARN is the principal's ARN (arn:aws:iam::ACCT:root, ...:user/NAME);
+	// ARN is the principal's ARN (arn:aws:iam::ACCT:root, ...:user/NAME,
+	// arn:aws:sts::ACCT:assumed-role/ROLE/SESSION for a role session);
 	// for a service principal its service name; "" for anonymous.
 	ARN string
+	// RoleARN is set for role sessions (Type AssumedRole) only: the ARN of
+	// the assumed role, path included (arn:aws:iam::ACCT:role/PATH/NAME).
+	// It is aws:PrincipalArn, and what a policy naming the role matches.
+	RoleARN string
 	// UserID is aws:userid: the account id for root, the user's unique id
-	// (AIDA...) for IAM users, "anonymous" for anonymous.
+	// (AIDA...) for IAM users, "AROA...:SESSION" (role id and session name)
+	// for role sessions, "anonymous" for anonymous.
 	UserID string
 	// UserName is set for IAM users only.
 	UserName string

@@ -100,6 +100,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.logRequest(r, c, res.Service, &st.sw, errCode)
 			return
 		}
+		// X-Amz-Security-Token: required with (and only with) a role
+		// session's temporary key, and the session must not have expired.
+		if e := s.accounts.CheckSessionToken(res.AccessKeyID, res.SecurityToken, c.Received); e != nil {
+			errCode = s.writeAuthError(&st.sw, r, c, res.Service, e)
+			s.logRequest(r, c, res.Service, &st.sw, errCode)
+			return
+		}
 		c.Principal = p
 		c.Auth = res
 		r.Body = res.Body
