@@ -28,4 +28,10 @@ type Call struct {
 	Secure bool
 	// Received is when the request arrived.
 	Received time.Time
+	// Context holds condition-key values the operator set for this request
+	// (docs/usage.md, "Operator context"): values that exist only inside
+	// AWS, such as aws:SourceVpce. Keys lowercased; nil for most requests.
+	Context map[string][]string
+	// Operator reports that the request carried the operator token.
+	Operator bool
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/edgegate/edgegate/internal/s3/access"
 	"github.com/edgegate/edgegate/internal/store"
 )
 
@@ -282,10 +283,12 @@ func parseCreateBucketConfiguration(body []byte) (*createBucketConfiguration, er
 // Re-creating a bucket the caller's account already owns is 409
 // BucketAlreadyOwnedByYou, except in the legacy case S3 keeps for
 // us-east-1: the existing bucket is in us-east-1, the request reaches a
-// us-east-1 endpoint and names no constraint. Then S3 answers 200 and does
-// nothing else (the docs add "and resets the bucket ACLs": that will be
-// done by the ACL work, with the ACL headers of the request). A bucket of
-// another account is 409 BucketAlreadyExists.
+// us-east-1 endpoint and names no constraint. Then S3 answers 200 and
+// resets the bucket's ACL (to the request's, private by default). A bucket
+// of another account is 409 BucketAlreadyExists.
+//
+// The bucket's access settings come from its ACL and ownership headers
+// (newBucketAttrs).
 func (s *Service) createBucket(w http.ResponseWriter, r *http.Request, q *request) error {
 	name := q.bucket
 	if !validBucketName(name) {
@@ -307,10 +310,10 @@ func (s *Service) createBucket(w http.ResponseWriter, r *http.Request, q *reques
 	if strings.EqualFold(strings.TrimSpace(r.Header.Get("X-Amz-Bucket-Object-Lock-Enabled")), "true") {
 		return errNotImplemented.WithMessage("edgegate does not implement S3 Object Lock yet")
 	}
-	// x-amz-acl, x-amz-grant-* and x-amz-object-ownership are accepted and
-	// not recorded yet: the ACL and Object Ownership work records them (the
-	// default, BucketOwnerEnforced with a private ACL, is what every bucket
-	// behaves as until then).
+	attrs, err := s.newBucketAttrs(r.Header, q.call.Principal.CanonicalID, q.call.Principal.Account)
+	if err != nil {
+		return err
+	}
 
 	constraint := ""
 	if cfg.LocationConstraint != nil {
@@ -336,9 +339,9 @@ func (s *Service) createBucket(w http.ResponseWriter, r *http.Request, q *reques
 	account := q.call.Principal.Account
 	// S3's bucket creation dates have whole seconds (ListBuckets shows
 	// "…:09.000Z").
-	b := &store.Bucket{Name: name, Owner: account, Region: region, Created: time.Now().UTC().Truncate(time.Second)}
+	b := &store.Bucket{Name: name, Owner: account, Region: region, Created: time.Now().UTC().Truncate(time.Second), Attrs: attrs}
 	if constraint != "" && constraint != region {
-		b.Attrs = map[string][]byte{attrLocationConstraint: []byte(constraint)}
+		b.Attrs[attrLocationConstraint] = []byte(constraint)
 	}
 	err = s.meta.CreateBucket(r.Context(), b)
 	var exists *store.BucketExistsError
@@ -355,7 +358,13 @@ func (s *Service) createBucket(w http.ResponseWriter, r *http.Request, q *reques
 		if gerr != nil || old.Region != "us-east-1" {
 			return errBucketAlreadyOwnedByYou.With("BucketName", name)
 		}
-		// us-east-1 legacy: 200, no-op.
+		// us-east-1 legacy: 200, and the bucket's ACL is reset to the one
+		// the request names (private by default) where ACLs are enabled.
+		if access.BucketOwnership(old).ACLsEnabled() {
+			if err := s.meta.PutBucketAttr(r.Context(), name, access.AttrACL, attrs[access.AttrACL]); err != nil {
+				return s.storeError(q, err)
+			}
+		}
 	default:
 		return err
 	}
@@ -364,6 +373,57 @@ func (s *Service) createBucket(w http.ResponseWriter, r *http.Request, q *reques
 	h.Set("Content-Length", "0")
 	w.WriteHeader(http.StatusOK)
 	return nil
+}
+
+// newBucketAttrs returns the access settings a new bucket starts with, from
+// CreateBucket's x-amz-object-ownership, x-amz-acl and x-amz-grant-*
+// headers, for the creating account (canonical id cid):
+//
+//   - Object Ownership: the header's, else BucketOwnerEnforced (AWS's
+//     default since April 2023, recorded so GetBucketOwnershipControls
+//     answers it); an unknown value is 400 InvalidArgument;
+//   - Block Public Access: all four settings on, as AWS gives every new
+//     bucket since April 2023;
+//   - the bucket ACL: the headers' (private by default). Under
+//     BucketOwnerEnforced an ACL granting to anyone but the owner is 400
+//     InvalidBucketAclWithObjectOwnership (the Object Ownership
+//     troubleshooting page); a public ACL is 403 AccessDenied, since the
+//     new bucket's BlockPublicAcls is on ("PUT Bucket calls fail if the
+//     request includes a public ACL"; code UNCONFIRMED, spec §1.6).
+func (s *Service) newBucketAttrs(h http.Header, cid, account string) (map[string][]byte, error) {
+	if cid == "" {
+		cid = s.canonicalOf(account)
+	}
+	own := access.BucketOwnerEnforced
+	if v, ok := h["X-Amz-Object-Ownership"]; ok {
+		o, ok := access.ParseOwnership(strings.TrimSpace(v[0]))
+		if !ok {
+			return nil, access.ErrInvalidOwnershipHeader(v[0])
+		}
+		own = o
+	}
+	a, _, err := access.FromHeaders(h, cid, cid, true)
+	if err != nil {
+		return nil, err
+	}
+	if a == nil {
+		p := access.Private(cid)
+		a = &p
+	}
+	if own == access.BucketOwnerEnforced && !a.GrantsOnlyTo(cid) {
+		return nil, access.ErrInvalidBucketACLWithObjectOwnership
+	}
+	if a.IsPublic() {
+		return nil, access.ErrPublicACLBlocked
+	}
+	if err := a.Resolve(aclResolver{s}); err != nil {
+		return nil, err
+	}
+	return map[string][]byte{
+		access.AttrOwnership:         access.EncodeOwnership(own),
+		access.AttrPublicAccessBlock: access.EncodePAB(access.AllBlocked),
+		access.AttrACL:               access.Encode(*a),
+	}, nil
 }
 
 // ---- HeadBucket, GetBucketLocation, DeleteBucket ----

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/edgegate/edgegate/internal/s3/access"
 	"github.com/edgegate/edgegate/internal/store"
 )
 
@@ -208,8 +209,10 @@ func storageClassOf(sc string) string {
 	return sc
 }
 
-// entries renders a page's objects and common prefixes.
-func (s *Service) entries(p *listParams, res *store.ListResult, withOwner bool) ([]objectEntry, []commonPrefixElem) {
+// entries renders a page's objects and common prefixes. Owners, when
+// shown, are the objects' owners in bucket b (access.ObjectOwner: the
+// bucket owner for all of them under BucketOwnerEnforced).
+func (s *Service) entries(p *listParams, res *store.ListResult, b *store.Bucket, withOwner bool) ([]objectEntry, []commonPrefixElem) {
 	var owners ownerCache
 	owners.s = s
 	objs := make([]objectEntry, len(res.Objects))
@@ -230,7 +233,7 @@ func (s *Service) entries(p *listParams, res *store.ListResult, withOwner bool) 
 			}
 		}
 		if withOwner {
-			e.Owner = owners.get(o.Owner)
+			e.Owner = owners.get(access.ObjectOwner(b, o))
 		}
 		objs[i] = e
 	}
@@ -295,7 +298,7 @@ func (s *Service) listObjectsV1(w http.ResponseWriter, r *http.Request, q *reque
 	if res.IsTruncated && p.delimiter != "" {
 		out.NextMarker = p.enc(res.NextMarker)
 	}
-	out.Contents, out.CommonPrefixes = s.entries(p, &res, true)
+	out.Contents, out.CommonPrefixes = s.entries(p, &res, q.bkt, true)
 	writeXML(w, http.StatusOK, out)
 	return nil
 }
@@ -347,7 +350,7 @@ func (s *Service) listObjectsV2(w http.ResponseWriter, r *http.Request, q *reque
 	if res.IsTruncated {
 		out.NextContinuationToken = encodeToken(res.NextMarker)
 	}
-	out.Contents, out.CommonPrefixes = s.entries(p, &res, p.fetchOwner)
+	out.Contents, out.CommonPrefixes = s.entries(p, &res, q.bkt, p.fetchOwner)
 	writeXML(w, http.StatusOK, out)
 	return nil
 }

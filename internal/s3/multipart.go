@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/edgegate/edgegate/internal/identity"
+	"github.com/edgegate/edgegate/internal/s3/access"
 	"github.com/edgegate/edgegate/internal/store"
 )
 
@@ -64,6 +65,11 @@ const minPartSize = 5 << 20
 const (
 	attrInitiatorID   = "s3:mpu-initiator-id"
 	attrInitiatorName = "s3:mpu-initiator-name"
+	// attrObjectOwner is the account that will own the completed object,
+	// as objectWriteACL decided at CreateMultipartUpload from the bucket's
+	// Object Ownership and the request's ACL ("" = anonymous). The ACL
+	// itself, if not the default, travels as access.AttrACL.
+	attrObjectOwner = "s3:mpu-object-owner"
 )
 
 // newUploadID returns an opaque, URL-safe upload id: 48 random bytes in
@@ -200,10 +206,19 @@ func (s *Service) createMultipartUpload(w http.ResponseWriter, r *http.Request, 
 		tmpl.Checksums = map[string]string{algo: ""}
 		tmpl.ChecksumType = typ
 	}
+	owner, acl, err := s.objectWriteACL(r.Context(), q, r.Header)
+	if err != nil {
+		return err
+	}
 	p := q.call.Principal
+	tmpl.Attrs = map[string][]byte{attrObjectOwner: []byte(owner)}
+	if acl != nil {
+		tmpl.Attrs[access.AttrACL] = acl
+	}
 	if p.Type != identity.Root {
 		id, name := initiatorOf(p)
-		tmpl.Attrs = map[string][]byte{attrInitiatorID: []byte(id), attrInitiatorName: []byte(name)}
+		tmpl.Attrs[attrInitiatorID] = []byte(id)
+		tmpl.Attrs[attrInitiatorName] = []byte(name)
 	}
 	u := &store.Upload{
 		Bucket: q.bucket, Key: q.key, Owner: p.Account,
@@ -689,6 +704,17 @@ func (s *Service) completeMultipartUpload(w http.ResponseWriter, r *http.Request
 	obj.Attrs = maps.Clone(u.Template.Attrs)
 	delete(obj.Attrs, attrInitiatorID)
 	delete(obj.Attrs, attrInitiatorName)
+	// The owner and ACL decided at CreateMultipartUpload; if the bucket
+	// has turned BucketOwnerEnforced since, the bucket owner owns the
+	// object and ACLs no longer apply.
+	if v, ok := obj.Attrs[attrObjectOwner]; ok {
+		obj.Owner = string(v)
+		delete(obj.Attrs, attrObjectOwner)
+	}
+	if access.BucketOwnership(q.bkt) == access.BucketOwnerEnforced {
+		obj.Owner = q.bkt.Owner
+		delete(obj.Attrs, access.AttrACL)
+	}
 	if len(obj.Attrs) == 0 {
 		obj.Attrs = nil
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/edgegate/edgegate/internal/identity"
+	"github.com/edgegate/edgegate/internal/s3/access"
 	"github.com/edgegate/edgegate/internal/store"
 )
 
@@ -90,6 +91,13 @@ func (s *Service) copyObject(w http.ResponseWriter, r *http.Request, q *request)
 		if wantAlgo = checksumAlgoByName(v); wantAlgo == nil {
 			return errUnsupportedChecksumAlgorithm
 		}
+	}
+
+	// The destination's owner and ACL (x-amz-acl and grants of the copy
+	// request; S3 does not copy the source's ACL).
+	owner, acl, err := s.objectWriteACL(ctx, q, h)
+	if err != nil {
+		return err
 	}
 
 	// The source: bucket, authorization, object.
@@ -203,7 +211,10 @@ func (s *Service) copyObject(w http.ResponseWriter, r *http.Request, q *request)
 	dst.Checksums = map[string]string{algo.Name: checksumString(ckh)}
 	dst.ChecksumType = checksumFullObject
 	dst.Segments = []store.Segment{{BlobID: id, Size: n}}
-	dst.Owner = q.call.Principal.Account
+	dst.Owner = owner
+	if acl != nil {
+		dst.Attrs = map[string][]byte{access.AttrACL: acl}
+	}
 	dst.LastModified = time.Now().UTC().Truncate(time.Millisecond)
 	if err := s.commitObject(ctx, q, dst); err != nil {
 		return err

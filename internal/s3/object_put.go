@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/edgegate/edgegate/internal/s3/access"
 	"github.com/edgegate/edgegate/internal/store"
 )
 
@@ -34,6 +35,13 @@ func (s *Service) putObject(w http.ResponseWriter, r *http.Request, q *request) 
 	if err := checkSSE(r.Header); err != nil {
 		return err
 	}
+	owner, acl, err := s.objectWriteACL(ctx, q, r.Header)
+	if err != nil {
+		return err
+	}
+	if acl != nil {
+		obj.Attrs = map[string][]byte{access.AttrACL: acl}
+	}
 	cond := writeConditionsFrom(r.Header)
 	if err := s.checkWriteConditions(ctx, q, cond); err != nil {
 		return err
@@ -48,7 +56,7 @@ func (s *Service) putObject(w http.ResponseWriter, r *http.Request, q *request) 
 	obj.Checksums = in.Checksums
 	obj.ChecksumType = in.ChecksumType
 	obj.Segments = []store.Segment{{BlobID: in.BlobID, Size: in.Size}}
-	obj.Owner = q.call.Principal.Account
+	obj.Owner = owner
 	obj.LastModified = time.Now().UTC().Truncate(time.Millisecond)
 
 	// Conditional writes are checked again just before the commit; the

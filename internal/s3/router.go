@@ -33,13 +33,13 @@ type operation struct {
 var unservedBucketSubresources = []string{
 	"accelerate", "analytics", "cors", "encryption", "intelligent-tiering",
 	"inventory", "lifecycle", "logging", "metrics", "notification",
-	"object-lock", "ownershipControls", "policy", "policyStatus",
-	"publicAccessBlock", "replication", "requestPayment", "tagging",
-	"versioning", "versions", "website", "acl",
+	"object-lock", "policy", "policyStatus",
+	"replication", "requestPayment", "tagging",
+	"versioning", "versions", "website",
 }
 
 var unservedObjectSubresources = []string{
-	"acl", "tagging", "legal-hold", "retention", "restore", "torrent",
+	"tagging", "legal-hold", "retention", "restore", "torrent",
 	"attributes", "select",
 }
 
@@ -61,6 +61,12 @@ func selectOperation(method string, t target, query url.Values, header http.Head
 		switch method {
 		case http.MethodGet:
 			switch {
+			case has("acl"):
+				return &opGetBucketAcl, nil
+			case has("ownershipControls"):
+				return &opGetBucketOwnershipControls, nil
+			case has("publicAccessBlock"):
+				return &opGetPublicAccessBlock, nil
 			case has("location"):
 				return &opGetBucketLocation, nil
 			case has("uploads"):
@@ -73,8 +79,24 @@ func selectOperation(method string, t target, query url.Values, header http.Head
 		case http.MethodHead:
 			return &opHeadBucket, nil
 		case http.MethodPut:
+			switch {
+			case has("acl"):
+				return &opPutBucketAcl, nil
+			case has("ownershipControls"):
+				return &opPutBucketOwnershipControls, nil
+			case has("publicAccessBlock"):
+				return &opPutPublicAccessBlock, nil
+			}
 			return &opCreateBucket, nil
 		case http.MethodDelete:
+			switch {
+			case has("ownershipControls"):
+				return &opDeleteBucketOwnershipControls, nil
+			case has("publicAccessBlock"):
+				return &opDeletePublicAccessBlock, nil
+			case has("acl"):
+				return nil, errMethodNotAllowed
+			}
 			return &opDeleteBucket, nil
 		case http.MethodPost:
 			if has("delete") {
@@ -89,6 +111,9 @@ func selectOperation(method string, t target, query url.Values, header http.Head
 		}
 		switch method {
 		case http.MethodGet:
+			if has("acl") {
+				return &opGetObjectAcl, nil
+			}
 			if has("uploadId") {
 				return &opListParts, nil
 			}
@@ -96,6 +121,9 @@ func selectOperation(method string, t target, query url.Values, header http.Head
 		case http.MethodHead:
 			return &opHeadObject, nil
 		case http.MethodPut:
+			if has("acl") {
+				return &opPutObjectAcl, nil
+			}
 			copying := header.Get("X-Amz-Copy-Source") != ""
 			if has("uploadId") || has("partNumber") {
 				if copying {
@@ -108,6 +136,9 @@ func selectOperation(method string, t target, query url.Values, header http.Head
 			}
 			return &opPutObject, nil
 		case http.MethodDelete:
+			if has("acl") {
+				return nil, errMethodNotAllowed
+			}
 			if has("uploadId") {
 				return &opAbortMultipartUpload, nil
 			}

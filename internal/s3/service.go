@@ -17,10 +17,17 @@ import (
 	"github.com/edgegate/edgegate/internal/store"
 )
 
-// Owners resolves an account id to the S3 owner fields shown in listings
-// and ACLs. ok is false for unknown accounts.
+// Owners resolves accounts for the S3 owner fields shown in listings and
+// ACLs, and for ACL grantees. ok is false for unknown accounts.
 type Owners interface {
+	// Owner returns the canonical user id and display name of an account.
 	Owner(accountID string) (canonicalID, displayName string, ok bool)
+	// AccountByCanonicalID returns the account whose S3 canonical user id
+	// is canonicalID.
+	AccountByCanonicalID(canonicalID string) (accountID, displayName string, ok bool)
+	// AccountByEmail returns the account configured with that e-mail
+	// address, compared case-insensitively (ACL e-mail grantees).
+	AccountByEmail(email string) (accountID, canonicalID, displayName string, ok bool)
 }
 
 // Config is what a Service is built from.
@@ -31,14 +38,18 @@ type Config struct {
 	// Region is the region the endpoint serves (us-east-1 by default);
 	// buckets created without a LocationConstraint live there.
 	Region string
+	// Settings keeps account-level settings (S3 Control's account Block
+	// Public Access); nil keeps them in memory only.
+	Settings AccountSettings
 }
 
 // Service answers S3 REST API requests. It is safe for concurrent use.
 type Service struct {
-	meta   store.Meta
-	blobs  store.Blobs
-	owners Owners
-	region string
+	meta     store.Meta
+	blobs    store.Blobs
+	owners   Owners
+	region   string
+	settings AccountSettings
 }
 
 // New returns a Service over the given stores.
@@ -46,8 +57,16 @@ func New(cfg Config) *Service {
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
 	}
-	return &Service{meta: cfg.Meta, blobs: cfg.Blobs, owners: cfg.Owners, region: cfg.Region}
+	if cfg.Settings == nil {
+		cfg.Settings, _ = OpenAccountSettings("") // in memory: cannot fail
+	}
+	return &Service{meta: cfg.Meta, blobs: cfg.Blobs, owners: cfg.Owners, region: cfg.Region, settings: cfg.Settings}
 }
+
+// AccountSettings returns the account-level settings the service uses
+// (for the authorization, which combines account and bucket Block Public
+// Access).
+func (s *Service) AccountSettings() AccountSettings { return s.settings }
 
 // request is one S3 request after routing.
 type request struct {
@@ -76,6 +95,20 @@ func (s *Service) ServeS3(w http.ResponseWriter, r *http.Request, c *reqctx.Call
 	h.Set("Server", "AmazonS3")
 
 	q := &request{call: c, query: r.URL.Query()}
+	// S3 Control (account-level APIs such as the account's Block Public
+	// Access) shares SigV4's "s3" signing name, so its requests arrive here.
+	// The SDKs send them to {AccountId}.s3-control.REGION.amazonaws.com, a
+	// host edgegate does not control (clients reach us through
+	// --endpoint-url with the account id prefixed), so they are recognised
+	// by their path and the x-amz-account-id header every S3 Control
+	// operation carries, whatever the Host: a path-style request to a
+	// bucket named "v20180820" never carries that header.
+	if isControlRequest(r) {
+		if err := s.serveControl(w, r, q); err != nil {
+			return writeControlError(w, r, c.RequestID, err)
+		}
+		return nil
+	}
 	if b := bucketFromHost(r.Host); b != "" {
 		q.bucket = b
 		q.key = trimLeadingSlash(r.URL.Path)

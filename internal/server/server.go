@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/edgegate/edgegate/internal/iam"
@@ -105,7 +106,14 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		s.Close()
 		return nil, err
 	}
-	s.s3 = s3.New(s3.Config{Meta: metaDB, Blobs: blobs, Owners: ownersOf{accounts}, Region: cfg.Region})
+	// Account-level S3 settings (S3 Control's account Block Public Access)
+	// live in their own small file: see s3.FileAccountSettings.
+	settings, err := s3.OpenAccountSettings(filepath.Join(cfg.DataDir, "s3-account-settings.json"))
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.s3 = s3.New(s3.Config{Meta: metaDB, Blobs: blobs, Owners: ownersOf{accounts}, Region: cfg.Region, Settings: settings})
 	return s, nil
 }
 
@@ -179,4 +187,23 @@ func (o ownersOf) Owner(accountID string) (string, string, bool) {
 		return "", "", false
 	}
 	return a.CanonicalID, a.DisplayName, true
+}
+
+func (o ownersOf) AccountByCanonicalID(cid string) (string, string, bool) {
+	a, ok := o.r.AccountByCanonicalID(cid)
+	if !ok {
+		return "", "", false
+	}
+	return a.ID, a.DisplayName, true
+}
+
+// AccountByEmail scans the accounts: there are few, and e-mail grantees
+// are rare.
+func (o ownersOf) AccountByEmail(email string) (string, string, string, bool) {
+	for _, a := range o.r.Accounts() {
+		if a.Email != "" && strings.EqualFold(a.Email, email) {
+			return a.ID, a.CanonicalID, a.DisplayName, true
+		}
+	}
+	return "", "", "", false
 }

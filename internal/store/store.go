@@ -277,6 +277,14 @@ type Meta interface {
 	// stores what it is given. It returns ErrNoSuchBucket.
 	PutObject(ctx context.Context, obj *Object) (replaced *Object, err error)
 
+	// PutObjectAttr sets the object's attribute name (in Object.Attrs) to
+	// value; a nil value deletes it (deleting an absent attribute is not
+	// an error). It changes nothing else, in one transaction, so that it
+	// never undoes a concurrent PutObject (as reading the object and
+	// putting it back would): PutObjectAcl uses it. It returns
+	// ErrNoSuchBucket or ErrNoSuchKey.
+	PutObjectAttr(ctx context.Context, bucket, key, name string, value []byte) error
+
 	// GetObject returns the object, or ErrNoSuchBucket, or ErrNoSuchKey.
 	// It is on the path of every GET and HEAD and must be cheap.
 	GetObject(ctx context.Context, bucket, key string) (*Object, error)

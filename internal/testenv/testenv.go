@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -32,7 +33,16 @@ type Env struct {
 	DataDir string
 	// Server is the running server.
 	Server *server.Server
+
+	stop     func() error
+	stopOnce sync.Once
+	stopErr  error
 }
+
+// Stop drains and stops the server and closes its stores, so that another
+// server can open the same DataDir (restart tests). The test's cleanup
+// does it otherwise; stopping twice is harmless.
+func (e *Env) Stop() error { return e.stop() }
 
 // Options tune Start. The zero value is the default account only.
 type Options struct {
@@ -65,14 +75,22 @@ func Start(t testing.TB, opts Options) *Env {
 	}
 	done := make(chan error, 1)
 	go func() { done <- srv.ServeListener(ctx, ln) }()
+	env := &Env{Endpoint: "http://" + ln.Addr().String(), Addr: ln.Addr().String(), DataDir: dir, Server: srv}
+	env.stop = func() error {
+		env.stopOnce.Do(func() {
+			cancel()
+			env.stopErr = <-done
+			if err := srv.Close(); env.stopErr == nil {
+				env.stopErr = err
+			}
+		})
+		return env.stopErr
+	}
 	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
+		if err := env.stop(); err != nil {
 			t.Errorf("server stopped with error: %v", err)
 		}
-		srv.Close()
 	})
-	env := &Env{Endpoint: "http://" + ln.Addr().String(), Addr: ln.Addr().String(), DataDir: dir, Server: srv}
 	env.waitHealthy(t)
 	return env
 }

@@ -380,6 +380,44 @@ func (db *DB) PutObject(ctx context.Context, obj *store.Object) (*store.Object, 
 	return replaced, nil
 }
 
+// PutObjectAttr implements store.Meta.
+func (db *DB) PutObjectAttr(ctx context.Context, bucket, key, name string, value []byte) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	var val []byte
+	if value != nil {
+		val = bytes.Clone(value)
+	}
+	kb := []byte(key)
+	return db.c.update(func(tx *bolt.Tx) error {
+		ob, err := objectsOf(tx, bucket)
+		if err != nil {
+			return err
+		}
+		v := ob.Get(kb)
+		if v == nil {
+			return store.ErrNoSuchKey
+		}
+		o := &store.Object{}
+		if err := decodeObject(o, bucket, key, v); err != nil {
+			return err
+		}
+		if val == nil {
+			delete(o.Attrs, name)
+			if len(o.Attrs) == 0 {
+				o.Attrs = nil
+			}
+		} else {
+			if o.Attrs == nil {
+				o.Attrs = make(map[string][]byte, 1)
+			}
+			o.Attrs[name] = val
+		}
+		return ob.Put(kb, encodeObject(o))
+	})
+}
+
 // oldObject decodes the object stored under key in ob, or returns nil.
 func oldObject(ob *bolt.Bucket, bucket, key string, kb []byte) *store.Object {
 	v := ob.Get(kb)

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -26,6 +27,7 @@ func Run(t *testing.T, newMeta func(t *testing.T) store.Meta) {
 		{"BucketAttrs", testBucketAttrs},
 		{"DeleteBucket", testDeleteBucket},
 		{"Objects", testObjects},
+		{"ObjectAttrs", testObjectAttrs},
 		{"OddKeys", testOddKeys},
 		{"ListTable", testListTable},
 		{"ListModel", testListModel},
@@ -329,6 +331,51 @@ func fullObject() *store.Object {
 		PartCount:          3,
 		Attrs:              map[string][]byte{"acl": []byte("<AccessControlPolicy/>"), "sse": {0, 1, 2, 255}},
 		Segments:           []store.Segment{seg("blobA", 10), seg("blobB", 10), seg("blobC", 10)},
+	}
+}
+
+func testObjectAttrs(t *testing.T, m store.Meta) {
+	mustBucket(t, m, "bk", acctA)
+	wantErr(t, "PutObjectAttr(missing bucket)", m.PutObjectAttr(ctx, "nope", "k", "acl", []byte("x")), store.ErrNoSuchBucket)
+	wantErr(t, "PutObjectAttr(missing key)", m.PutObjectAttr(ctx, "bk", "k", "acl", []byte("x")), store.ErrNoSuchKey)
+
+	want := fullObject()
+	mustPut(t, m, want)
+	steps := []struct {
+		name  string
+		value []byte
+	}{
+		{"acl", []byte("a2")},
+		{"new", []byte{0, 255}},
+		{"sse", nil},
+		{"absent", nil},
+		{"empty", []byte{}},
+		{"acl", nil},
+		{"new", nil},
+		{"empty", nil},
+	}
+	for i, s := range steps {
+		v := bytes.Clone(s.value)
+		if err := m.PutObjectAttr(ctx, "bk", want.Key, s.name, v); err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+		if v != nil && len(v) > 0 {
+			v[0] = 'X' // the store keeps no reference to the argument
+		}
+		if s.value == nil {
+			delete(want.Attrs, s.name)
+		} else {
+			want.Attrs[s.name] = s.value
+		}
+		got, err := m.GetObject(ctx, "bk", want.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := *want
+		if len(w.Attrs) == 0 {
+			w.Attrs = nil
+		}
+		sameObject(t, fmt.Sprintf("step %d", i), got, &w)
 	}
 }
 
