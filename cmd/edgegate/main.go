@@ -1,5 +1,5 @@
 // Command edgegate runs a faithful local S3 + CloudFront stack and explains
-// its denials. Subcommands: serve, version.
+// its denials. Subcommands: serve, explain, version.
 package main
 
 import (
@@ -24,6 +24,7 @@ const usage = `edgegate: a faithful local S3 + CloudFront stack that explains it
 
 Usage:
   edgegate serve [flags]     run the server (edgegate serve -h for flags)
+  edgegate explain ID        explain why request ID got its answer (-h for flags)
   edgegate version           print the version
 `
 
@@ -39,6 +40,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "serve":
 		return serve(args[1:], stderr)
+	case "explain":
+		return explain(args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "edgegate", version)
 		return 0
@@ -61,6 +64,9 @@ func serve(args []string, stderr io.Writer) int {
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	logRequests := fs.Bool("log-requests", true, "log one line per request")
+	operatorToken := fs.String("operator-token", os.Getenv("EDGEGATE_OPERATOR_TOKEN"), "secret that makes a request the operator's (X-Edgegate-Operator-Token): read any explanation, set condition keys with X-Edgegate-Context (default $EDGEGATE_OPERATOR_TOKEN)")
+	reasonHeader := fs.Bool("denial-reason-header", false, "add X-Edgegate-Denial-Reason to denied S3 responses (local debugging; AWS says nothing)")
+	traceBuffer := fs.Int("trace-buffer", 8192, "how many recent requests' decisions are kept for `edgegate explain`")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -90,13 +96,16 @@ func serve(args []string, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	srv, err := server.Open(ctx, server.Config{
-		Listen:           *listen,
-		DataDir:          *data,
-		AccountsFile:     *accounts,
-		NoDefaultAccount: *noDefault,
-		Region:           *region,
-		Logger:           logger,
-		LogRequests:      *logRequests,
+		Listen:             *listen,
+		DataDir:            *data,
+		AccountsFile:       *accounts,
+		NoDefaultAccount:   *noDefault,
+		Region:             *region,
+		Logger:             logger,
+		LogRequests:        *logRequests,
+		OperatorToken:      *operatorToken,
+		DenialReasonHeader: *reasonHeader,
+		TraceCapacity:      *traceBuffer,
 	})
 	if err != nil {
 		logger.Error("cannot start", "err", err)

@@ -219,10 +219,10 @@ func TestAccessOperationRows(t *testing.T) {
 			t.Errorf("DELETE ?acl (target %d) selects %s", tg, op.name)
 		}
 	}
-	// policy and policyStatus stay unserved until the policy work lands.
-	for _, sub := range []string{"policy", "policyStatus"} {
-		if _, err := selectOperation("GET", targetBucket, url.Values{sub: {""}}, http.Header{}); awsCode(err) != "NotImplemented" {
-			t.Errorf("GET ?%s: %v", sub, err)
+	// The bucket policy subresources select their own rows.
+	for sub, want := range map[string]*operation{"policy": &opGetBucketPolicy, "policyStatus": &opGetBucketPolicyStatus} {
+		if op, err := selectOperation("GET", targetBucket, url.Values{sub: {""}}, http.Header{}); op != want {
+			t.Errorf("GET ?%s: %v, %v", sub, op, err)
 		}
 	}
 }

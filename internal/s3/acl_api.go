@@ -21,11 +21,11 @@ var (
 		handle: (*Service).putBucketACL,
 	}
 	opGetObjectAcl = operation{
-		name: "GetObjectAcl", action: "s3:GetObjectAcl", target: targetObject,
+		name: "GetObjectAcl", action: "s3:GetObjectAcl", target: targetObject, loadsObject: true,
 		handle: (*Service).getObjectACL,
 	}
 	opPutObjectAcl = operation{
-		name: "PutObjectAcl", action: "s3:PutObjectAcl", target: targetObject,
+		name: "PutObjectAcl", action: "s3:PutObjectAcl", target: targetObject, loadsObject: true,
 		handle: (*Service).putObjectACL,
 	}
 )
@@ -206,7 +206,7 @@ func (s *Service) putBucketACL(w http.ResponseWriter, r *http.Request, q *reques
 		if err := a.Resolve(aclResolver{s}); err != nil {
 			return err
 		}
-		if err := s.meta.PutBucketAttr(ctx, q.bucket, access.AttrACL, access.Encode(*a)); err != nil {
+		if err := s.putBucketAttr(ctx, q.bucket, access.AttrACL, access.Encode(*a)); err != nil {
 			return s.storeError(q, err)
 		}
 	}
@@ -234,6 +234,9 @@ func (s *Service) aclObject(ctx context.Context, q *request) (*store.Object, err
 	if v := q.query.Get("versionId"); v != "" && v != "null" {
 		return nil, errInvalidArgument.WithMessage("Invalid version id specified").
 			With("ArgumentName", "versionId").With("ArgumentValue", v)
+	}
+	if q.obj != nil {
+		return q.obj, nil // loaded and authorized by ServeS3
 	}
 	o, err := s.meta.GetObject(ctx, q.bucket, q.key)
 	if err != nil {

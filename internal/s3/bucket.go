@@ -343,6 +343,7 @@ func (s *Service) createBucket(w http.ResponseWriter, r *http.Request, q *reques
 	if constraint != "" && constraint != region {
 		b.Attrs[attrLocationConstraint] = []byte(constraint)
 	}
+	defer s.buckets.invalidate(name)
 	err = s.meta.CreateBucket(r.Context(), b)
 	var exists *store.BucketExistsError
 	switch {
@@ -361,7 +362,7 @@ func (s *Service) createBucket(w http.ResponseWriter, r *http.Request, q *reques
 		// us-east-1 legacy: 200, and the bucket's ACL is reset to the one
 		// the request names (private by default) where ACLs are enabled.
 		if access.BucketOwnership(old).ACLsEnabled() {
-			if err := s.meta.PutBucketAttr(r.Context(), name, access.AttrACL, attrs[access.AttrACL]); err != nil {
+			if err := s.putBucketAttr(r.Context(), name, access.AttrACL, attrs[access.AttrACL]); err != nil {
 				return s.storeError(q, err)
 			}
 		}
@@ -465,6 +466,7 @@ func (s *Service) getBucketLocation(w http.ResponseWriter, r *http.Request, q *r
 // general purpose buckets); their parts' blobs are released after the
 // metadata commit.
 func (s *Service) deleteBucket(w http.ResponseWriter, r *http.Request, q *request) error {
+	defer s.buckets.invalidate(q.bucket)
 	parts, err := s.meta.DeleteBucket(r.Context(), q.bucket)
 	if err != nil {
 		return s.storeError(q, err)

@@ -44,6 +44,8 @@ var (
 	errInvalidChecksum           = awsapi.New(http.StatusBadRequest, "BadDigest", "The checksum you specified did not match what we received.")
 	errMaxMessageLengthExceeded  = awsapi.New(http.StatusBadRequest, "MaxMessageLengthExceeded", "Your request was too big.")
 	errInternal                  = awsapi.ErrInternal
+	errMalformedPolicyBase       = awsapi.New(http.StatusBadRequest, "MalformedPolicy", "Policies must be valid JSON and the first byte must be '{'")
+	errNoSuchBucketPolicy        = awsapi.New(http.StatusNotFound, "NoSuchBucketPolicy", "The bucket policy does not exist")
 )
 
 // noSuchBucket returns NoSuchBucket naming the bucket, as S3 does.

@@ -370,14 +370,7 @@ func (s *Service) uploadPartCopy(w http.ResponseWriter, r *http.Request, q *requ
 		return errInvalidArgument.WithMessage("Invalid version id specified").
 			With("ArgumentName", "x-amz-copy-source").With("ArgumentValue", r.Header.Get("X-Amz-Copy-Source"))
 	}
-	srcBkt, err := s.meta.GetBucket(ctx, srcBucket)
-	if err != nil {
-		if errors.Is(err, store.ErrNoSuchBucket) {
-			return noSuchBucket(srcBucket)
-		}
-		return err
-	}
-	if err := s.authorizeSource(q, srcBkt); err != nil {
+	if err := s.authorizeSource(ctx, q, srcBucket, srcKey); err != nil {
 		return err
 	}
 

@@ -1,6 +1,7 @@
 package s3
 
 import (
+	"context"
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/xml"
@@ -10,7 +11,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/edgegate/edgegate/internal/identity"
+	"github.com/edgegate/edgegate/internal/awsapi"
 	"github.com/edgegate/edgegate/internal/s3/access"
 	"github.com/edgegate/edgegate/internal/store"
 )
@@ -42,18 +43,37 @@ type copyObjectResult struct {
 }
 
 // authorizeSource decides whether q's principal may read (s3:GetObject)
-// objects of the copy source bucket src.
-//
-// Interim owner-only rule, like Service.authorize: the caller must be the
-// root user of the account that owns the source bucket. The policy engine
-// replaces this with the full evaluation of s3:GetObject on the source
-// object.
-func (s *Service) authorizeSource(q *request, src *store.Bucket) error {
-	p := q.call.Principal
-	if p.Type == identity.Root && p.Account == src.Owner {
-		return nil
+// the copy source srcBucket/srcKey, judged like a GetObject of it: with the
+// source bucket's policy, ownership and ACLs and the source object's owner
+// and ACL (a missing source as if the bucket owner owned it, so that a
+// caller without read access learns nothing of it).
+func (s *Service) authorizeSource(ctx context.Context, q *request, srcBucket, srcKey string) error {
+	bs := q.bs
+	if srcBucket != q.bucket || bs == nil {
+		var err error
+		if bs, err = s.loadBucket(ctx, srcBucket); err != nil {
+			if errors.Is(err, store.ErrNoSuchBucket) {
+				return noSuchBucket(srcBucket)
+			}
+			return err
+		}
 	}
-	return errAccessDenied
+	obj, err := s.meta.GetObject(ctx, srcBucket, srcKey)
+	switch {
+	case errors.Is(err, store.ErrNoSuchKey):
+		obj = &store.Object{Owner: bs.rec.Owner}
+	case err != nil:
+		return err
+	}
+	resource := awsapi.S3ObjectARN(srcBucket, srcKey)
+	res, err := s.decide(ctx, q, "s3:GetObject", resource, bs, obj)
+	if err != nil {
+		return err
+	}
+	if !res.Allowed {
+		return s.denied(q, res, "s3:GetObject", resource)
+	}
+	return nil
 }
 
 // copyObject answers CopyObject.
@@ -100,17 +120,8 @@ func (s *Service) copyObject(w http.ResponseWriter, r *http.Request, q *request)
 		return err
 	}
 
-	// The source: bucket, authorization, object.
-	sb := q.bkt
-	if srcBucket != q.bucket {
-		if sb, err = s.meta.GetBucket(ctx, srcBucket); err != nil {
-			if errors.Is(err, store.ErrNoSuchBucket) {
-				return noSuchBucket(srcBucket)
-			}
-			return err
-		}
-	}
-	if err := s.authorizeSource(q, sb); err != nil {
+	// The source: authorization, then the object.
+	if err := s.authorizeSource(ctx, q, srcBucket, srcKey); err != nil {
 		return err
 	}
 	src, err := s.meta.GetObject(ctx, srcBucket, srcKey)

@@ -27,10 +27,11 @@ var opDeleteObject = operation{
 // DeleteObjects is a bucket request, but AWS authorizes it as
 // s3:DeleteObject on every key it names.
 var opDeleteObjects = operation{
-	name:   "DeleteObjects",
-	action: "s3:DeleteObject",
-	target: targetBucket,
-	handle: (*Service).deleteObjects,
+	name:             "DeleteObjects",
+	action:           "s3:DeleteObject",
+	target:           targetBucket,
+	handle:           (*Service).deleteObjects,
+	authorizesItself: true,
 }
 
 // deleteObject answers DeleteObject: 204 whether or not the key existed.
@@ -130,6 +131,16 @@ func (s *Service) deleteObjects(w http.ResponseWriter, r *http.Request, q *reque
 			continue
 		case o.VersionID != "" && o.VersionID != "null":
 			fail("NoSuchVersion", "The specified version does not exist.")
+			continue
+		}
+		resource := awsapi.S3ObjectARN(q.bucket, key)
+		allowed, err := s.decide(ctx, q, "s3:DeleteObject", resource, q.bs, nil)
+		if err != nil {
+			return err
+		}
+		if !allowed.Allowed {
+			ae := s.denied(q, allowed, "s3:DeleteObject", resource)
+			fail(ae.Code, ae.Message)
 			continue
 		}
 		if err := s.removeObject(ctx, q.bucket, key); err != nil {

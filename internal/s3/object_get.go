@@ -13,9 +13,10 @@ import (
 )
 
 var opGetObject = operation{
-	name:   "GetObject",
-	action: "s3:GetObject",
-	target: targetObject,
+	name:        "GetObject",
+	action:      "s3:GetObject",
+	target:      targetObject,
+	loadsObject: true,
 	handle: func(s *Service, w http.ResponseWriter, r *http.Request, q *request) error {
 		return s.getObject(w, r, q, false)
 	},
@@ -23,9 +24,10 @@ var opGetObject = operation{
 
 // HeadObject needs s3:GetObject: there is no s3:HeadObject action.
 var opHeadObject = operation{
-	name:   "HeadObject",
-	action: "s3:GetObject",
-	target: targetObject,
+	name:        "HeadObject",
+	action:      "s3:GetObject",
+	target:      targetObject,
+	loadsObject: true,
 	handle: func(s *Service, w http.ResponseWriter, r *http.Request, q *request) error {
 		return s.getObject(w, r, q, true)
 	},
@@ -59,8 +61,9 @@ func (s *Service) getObject(w http.ResponseWriter, r *http.Request, q *request, 
 	var rd *store.ObjectReader
 	for attempt := 0; ; attempt++ {
 		var err error
-		obj, err = s.meta.GetObject(ctx, q.bucket, q.key)
-		if err != nil {
+		if attempt == 0 && q.obj != nil {
+			obj = q.obj // loaded and authorized by ServeS3
+		} else if obj, err = s.meta.GetObject(ctx, q.bucket, q.key); err != nil {
 			return s.storeError(q, err)
 		}
 		if head {

@@ -55,7 +55,7 @@ func (s *Service) putBucketOwnershipControls(w http.ResponseWriter, r *http.Requ
 			return access.ErrInvalidBucketACLWithObjectOwnership
 		}
 	}
-	if err := s.meta.PutBucketAttr(r.Context(), q.bucket, access.AttrOwnership, access.EncodeOwnership(o)); err != nil {
+	if err := s.putBucketAttr(r.Context(), q.bucket, access.AttrOwnership, access.EncodeOwnership(o)); err != nil {
 		return s.storeError(q, err)
 	}
 	writeEmpty(w, http.StatusOK)
@@ -66,7 +66,7 @@ func (s *Service) putBucketOwnershipControls(w http.ResponseWriter, r *http.Requ
 // 204; the bucket then has no ownership controls and behaves as
 // ObjectWriter (ACLs enabled), as an S3 bucket without them does.
 func (s *Service) deleteBucketOwnershipControls(w http.ResponseWriter, r *http.Request, q *request) error {
-	if err := s.meta.PutBucketAttr(r.Context(), q.bucket, access.AttrOwnership, access.EncodeOwnership("")); err != nil {
+	if err := s.putBucketAttr(r.Context(), q.bucket, access.AttrOwnership, access.EncodeOwnership("")); err != nil {
 		return s.storeError(q, err)
 	}
 	writeEmpty(w, http.StatusNoContent)

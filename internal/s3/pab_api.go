@@ -105,7 +105,7 @@ func (s *Service) putPublicAccessBlock(w http.ResponseWriter, r *http.Request, q
 	if err != nil {
 		return err
 	}
-	if err := s.meta.PutBucketAttr(r.Context(), q.bucket, access.AttrPublicAccessBlock, access.EncodePAB(p)); err != nil {
+	if err := s.putBucketAttr(r.Context(), q.bucket, access.AttrPublicAccessBlock, access.EncodePAB(p)); err != nil {
 		return s.storeError(q, err)
 	}
 	writeEmpty(w, http.StatusOK)
@@ -115,7 +115,7 @@ func (s *Service) putPublicAccessBlock(w http.ResponseWriter, r *http.Request, q
 // deletePublicAccessBlock answers DeletePublicAccessBlock: 204, also when
 // the bucket had none.
 func (s *Service) deletePublicAccessBlock(w http.ResponseWriter, r *http.Request, q *request) error {
-	if err := s.meta.PutBucketAttr(r.Context(), q.bucket, access.AttrPublicAccessBlock, nil); err != nil {
+	if err := s.putBucketAttr(r.Context(), q.bucket, access.AttrPublicAccessBlock, nil); err != nil {
 		return s.storeError(q, err)
 	}
 	writeEmpty(w, http.StatusNoContent)
@@ -159,7 +159,8 @@ func (s *Service) serveControl(w http.ResponseWriter, r *http.Request, q *reques
 		return errNotImplemented.WithMessage("edgegate does not implement the S3 Control operation " + r.Method + " " + path)
 	}
 	q.op = op
-	if err := s.authorize(q); err != nil {
+	s.fillContext(r, q)
+	if err := s.authorize(r.Context(), q); err != nil {
 		return err
 	}
 	if acct := r.Header.Get("X-Amz-Account-Id"); acct != q.call.Principal.Account {

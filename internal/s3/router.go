@@ -25,6 +25,16 @@ type operation struct {
 	action string // IAM action the request needs: "s3:GetObject"
 	target target
 	handle func(s *Service, w http.ResponseWriter, r *http.Request, q *request) error
+	// loadsObject: the operation reads an existing object, which ServeS3
+	// loads before authorizing (object ACL and owner take part in the
+	// decision; a missing key gets the 403-or-404 rule).
+	loadsObject bool
+	// authorizesItself: the handler makes its own decisions (DeleteObjects
+	// decides each key) instead of one for the operation.
+	authorizesItself bool
+	// policyLockoutExempt: the bucket owner's root may always do it
+	// (Get/Put/DeleteBucketPolicy).
+	policyLockoutExempt bool
 }
 
 // Subresources S3 knows on buckets that edgegate does not serve yet. A GET,
@@ -33,7 +43,7 @@ type operation struct {
 var unservedBucketSubresources = []string{
 	"accelerate", "analytics", "cors", "encryption", "intelligent-tiering",
 	"inventory", "lifecycle", "logging", "metrics", "notification",
-	"object-lock", "policy", "policyStatus",
+	"object-lock",
 	"replication", "requestPayment", "tagging",
 	"versioning", "versions", "website",
 }
@@ -63,6 +73,10 @@ func selectOperation(method string, t target, query url.Values, header http.Head
 			switch {
 			case has("acl"):
 				return &opGetBucketAcl, nil
+			case has("policy"):
+				return &opGetBucketPolicy, nil
+			case has("policyStatus"):
+				return &opGetBucketPolicyStatus, nil
 			case has("ownershipControls"):
 				return &opGetBucketOwnershipControls, nil
 			case has("publicAccessBlock"):
@@ -82,6 +96,8 @@ func selectOperation(method string, t target, query url.Values, header http.Head
 			switch {
 			case has("acl"):
 				return &opPutBucketAcl, nil
+			case has("policy"):
+				return &opPutBucketPolicy, nil
 			case has("ownershipControls"):
 				return &opPutBucketOwnershipControls, nil
 			case has("publicAccessBlock"):
@@ -92,6 +108,8 @@ func selectOperation(method string, t target, query url.Values, header http.Head
 			switch {
 			case has("ownershipControls"):
 				return &opDeleteBucketOwnershipControls, nil
+			case has("policy"):
+				return &opDeleteBucketPolicy, nil
 			case has("publicAccessBlock"):
 				return &opDeletePublicAccessBlock, nil
 			case has("acl"):

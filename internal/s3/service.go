@@ -14,7 +14,9 @@ import (
 	"github.com/edgegate/edgegate/internal/awsapi"
 	"github.com/edgegate/edgegate/internal/identity"
 	"github.com/edgegate/edgegate/internal/reqctx"
+	"github.com/edgegate/edgegate/internal/s3/authz"
 	"github.com/edgegate/edgegate/internal/store"
+	"github.com/edgegate/edgegate/internal/traces"
 )
 
 // Owners resolves accounts for the S3 owner fields shown in listings and
@@ -41,6 +43,14 @@ type Config struct {
 	// Settings keeps account-level settings (S3 Control's account Block
 	// Public Access); nil keeps them in memory only.
 	Settings AccountSettings
+	// Identities gives callers' identity policies; nil means none.
+	Identities Identities
+	// Traces keeps every decision for `edgegate explain`; nil keeps none.
+	Traces *traces.Store
+	// DenialReasonHeader adds X-Edgegate-Denial-Reason to denied
+	// responses (an operator's local-debugging switch; off by default, as
+	// AWS tells a denied caller nothing).
+	DenialReasonHeader bool
 }
 
 // Service answers S3 REST API requests. It is safe for concurrent use.
@@ -50,6 +60,11 @@ type Service struct {
 	owners   Owners
 	region   string
 	settings AccountSettings
+
+	identities   Identities
+	traces       *traces.Store
+	reasonHeader bool
+	buckets      bucketCache
 }
 
 // New returns a Service over the given stores.
@@ -60,7 +75,10 @@ func New(cfg Config) *Service {
 	if cfg.Settings == nil {
 		cfg.Settings, _ = OpenAccountSettings("") // in memory: cannot fail
 	}
-	return &Service{meta: cfg.Meta, blobs: cfg.Blobs, owners: cfg.Owners, region: cfg.Region, settings: cfg.Settings}
+	return &Service{
+		meta: cfg.Meta, blobs: cfg.Blobs, owners: cfg.Owners, region: cfg.Region, settings: cfg.Settings,
+		identities: cfg.Identities, traces: cfg.Traces, reasonHeader: cfg.DenialReasonHeader,
+	}
 }
 
 // AccountSettings returns the account-level settings the service uses
@@ -76,8 +94,18 @@ type request struct {
 	key    string
 	query  url.Values
 	// bkt is the addressed bucket, loaded by ServeS3 for bucket and object
-	// operations other than CreateBucket.
+	// operations other than CreateBucket; bs its decoded authorization
+	// state.
 	bkt *store.Bucket
+	bs  *bucketState
+	// obj is the addressed object, loaded before authorization for the
+	// operations that read an existing object (operation.loadsObject).
+	obj *store.Object
+	// rctx is the request's condition-key context; checks the decisions
+	// made (kept for explain); notes facts for the explanation.
+	rctx   authz.RequestContext
+	checks []traces.Check
+	notes  []string
 }
 
 func (q *request) ctx(r *http.Request) context.Context { return r.Context() }
@@ -116,8 +144,15 @@ func (s *Service) ServeS3(w http.ResponseWriter, r *http.Request, c *reqctx.Call
 		q.bucket, q.key = splitPath(r.URL.Path)
 	}
 	if err := s.serve(w, r, q); err != nil {
-		return WriteError(w, r, c.RequestID, err)
+		ae := WriteError(w, r, c.RequestID, err)
+		s.record(q, ae.Status, ae.Code)
+		return ae
 	}
+	status := http.StatusOK
+	if sw, ok := w.(interface{ Status() int }); ok {
+		status = sw.Status()
+	}
+	s.record(q, status, "")
 	return nil
 }
 
@@ -149,40 +184,93 @@ func (s *Service) serve(w http.ResponseWriter, r *http.Request, q *request) erro
 			return errInvalidArgument.WithMessage("Object key is not valid UTF-8")
 		}
 	}
+	ctx := r.Context()
 	if t != targetService && op != &opCreateBucket {
-		b, err := s.meta.GetBucket(r.Context(), q.bucket)
+		bs, err := s.loadBucket(ctx, q.bucket)
 		if err != nil {
 			return s.storeError(q, err)
 		}
-		q.bkt = b
+		q.bs, q.bkt = bs, bs.rec
 	}
-	if err := s.authorize(q); err != nil {
-		return err
+	s.fillContext(r, q)
+	if op.loadsObject {
+		// No versioning yet: only the "null" version exists.
+		if v := q.query.Get("versionId"); v != "" && v != "null" {
+			return errInvalidArgument.WithMessage("Invalid version id specified").
+				With("ArgumentName", "versionId").With("ArgumentValue", v)
+		}
+		obj, err := s.meta.GetObject(ctx, q.bucket, q.key)
+		switch {
+		case errors.Is(err, store.ErrNoSuchKey):
+			return s.missingObject(ctx, q)
+		case err != nil:
+			return s.storeError(q, err)
+		}
+		q.obj = obj
+	}
+	if !op.authorizesItself {
+		if err := s.authorize(ctx, q); err != nil {
+			return err
+		}
 	}
 	return op.handle(s, w, r, q)
 }
 
-// authorize decides whether q's principal may perform q's operation.
-//
-// Interim rule until the policy engine lands (issue 3): with no bucket
-// policies, ACL grants or identity policies in the system, AWS allows
-// exactly the resource owner's account root, and denies anonymous callers,
-// other accounts and IAM users without policies. That is what this does.
-func (s *Service) authorize(q *request) error {
-	p := q.call.Principal
-	if p.IsAnonymous() {
-		return errAccessDenied
+// authorize decides whether q's principal may perform q's operation on
+// the addressed resource (spec §1.2), keeping the decision for explain.
+func (s *Service) authorize(ctx context.Context, q *request) error {
+	action := q.op.action
+	var resource string
+	switch q.op.target {
+	case targetObject:
+		resource = awsapi.S3ObjectARN(q.bucket, q.key)
+	case targetBucket:
+		resource = awsapi.S3BucketARN(q.bucket)
 	}
-	if q.op.target == targetService || q.op == &opCreateBucket {
-		if p.Type == identity.Root {
-			return nil
-		}
-		return errAccessDenied
+	if q.op == &opCreateBucket {
+		resource = awsapi.S3BucketARN(q.bucket)
 	}
-	if p.Account == q.bkt.Owner && p.Type == identity.Root {
+	res, err := s.decide(ctx, q, action, resource, q.bs, q.obj)
+	if err != nil {
+		return err
+	}
+	if res.Allowed {
 		return nil
 	}
-	return errAccessDenied
+	// The bucket owner's root may always read, change and delete the
+	// bucket policy, whatever it says: S3's protection against lock-out.
+	if q.bs != nil && q.op.policyLockoutExempt && q.call.Principal.Type == identity.Root && q.call.Principal.Account == q.bkt.Owner {
+		q.notes = append(q.notes, "the bucket owner's root user may always manage the bucket policy")
+		return nil
+	}
+	return s.denied(q, res, action, resource)
+}
+
+// missingObject answers an object read of a key that does not exist: S3
+// says 404 NoSuchKey only to a caller who may list the bucket, and 403
+// AccessDenied otherwise, so that key names do not leak (spec §1.7). The
+// read is judged as if the object existed and the bucket owner owned it.
+func (s *Service) missingObject(ctx context.Context, q *request) error {
+	q.notes = append(q.notes, "s3://"+q.bucket+"/"+q.key+" does not exist")
+	resource := awsapi.S3ObjectARN(q.bucket, q.key)
+	res, err := s.decide(ctx, q, q.op.action, resource, q.bs, &store.Object{Owner: q.bkt.Owner})
+	if err != nil {
+		return err
+	}
+	if !res.Allowed {
+		return s.denied(q, res, q.op.action, resource)
+	}
+	list := awsapi.S3BucketARN(q.bucket)
+	res, err = s.decide(ctx, q, "s3:ListBucket", list, q.bs, nil)
+	if err != nil {
+		return err
+	}
+	if !res.Allowed {
+		res.Reason = authz.ReasonMissingObjectNoListBucket
+		q.checks[len(q.checks)-1].Result.Reason = authz.ReasonMissingObjectNoListBucket
+		return s.denied(q, res, q.op.action, resource)
+	}
+	return noSuchKey(q.key)
 }
 
 // storeError maps a store sentinel to the S3 error for q.

@@ -55,6 +55,14 @@ func (w *statusWriter) ReadFrom(src io.Reader) (int64, error) {
 	return n, err
 }
 
+// Status returns the status sent so far (200 once a body was written).
+func (w *statusWriter) Status() int {
+	if w.status == 0 {
+		return http.StatusOK
+	}
+	return w.status
+}
+
 // Unwrap lets http.ResponseController reach the real writer.
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
@@ -111,6 +119,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c.Auth = res
 		r.Body = res.Body
 		service = res.Service
+	}
+	if e := s.applyOperator(r, c); e != nil {
+		errCode = s.writeAuthError(&st.sw, r, c, service, e)
+		s.logRequest(r, c, service, &st.sw, errCode)
+		return
+	}
+	if strings.HasPrefix(r.URL.Path, explainPrefix) {
+		s.serveExplain(&st.sw, r, c)
+		s.logRequest(r, c, "edgegate", &st.sw, "")
+		return
 	}
 	switch service {
 	case "s3":

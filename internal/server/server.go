@@ -21,6 +21,7 @@ import (
 	"github.com/edgegate/edgegate/internal/store"
 	"github.com/edgegate/edgegate/internal/store/boltmeta"
 	"github.com/edgegate/edgegate/internal/store/fsblob"
+	"github.com/edgegate/edgegate/internal/traces"
 )
 
 // Config is everything `edgegate serve` is configured with.
@@ -39,6 +40,16 @@ type Config struct {
 	Logger *slog.Logger
 	// LogRequests turns on the per-request log line (on by default in the CLI).
 	LogRequests bool
+	// OperatorToken, when set, is the secret a request presents in
+	// X-Edgegate-Operator-Token to act as the operator: read any request's
+	// explanation and set condition keys with X-Edgegate-Context.
+	OperatorToken string
+	// DenialReasonHeader adds X-Edgegate-Denial-Reason to denied S3
+	// responses, for local debugging (AWS tells a denied caller nothing).
+	DenialReasonHeader bool
+	// TraceCapacity is how many requests' decisions are kept for explain
+	// (default traces.DefaultCapacity).
+	TraceCapacity int
 }
 
 // Server is a running edgegate: stores opened, services built.
@@ -50,6 +61,7 @@ type Server struct {
 	accounts *iam.Registry
 	verifier *sigv4.Verifier
 	s3       *s3.Service
+	traces   *traces.Store
 	http     *http.Server
 	ready    chan struct{}
 }
@@ -100,6 +112,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		blobs:    blobs,
 		accounts: accounts,
 		verifier: &sigv4.Verifier{Creds: accounts},
+		traces:   traces.New(cfg.TraceCapacity),
 		ready:    make(chan struct{}),
 	}
 	if err := s.sweep(ctx); err != nil {
@@ -113,7 +126,10 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		s.Close()
 		return nil, err
 	}
-	s.s3 = s3.New(s3.Config{Meta: metaDB, Blobs: blobs, Owners: ownersOf{accounts}, Region: cfg.Region, Settings: settings})
+	s.s3 = s3.New(s3.Config{
+		Meta: metaDB, Blobs: blobs, Owners: ownersOf{accounts}, Region: cfg.Region, Settings: settings,
+		Identities: accounts, Traces: s.traces, DenialReasonHeader: cfg.DenialReasonHeader,
+	})
 	return s, nil
 }
 

@@ -1,0 +1,56 @@
+package diagnose
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Human renders the explanation as a person reads it: the outcome, the
+// root cause and its fix, then the chain of decisions.
+func (x *Explanation) Human() string {
+	var b strings.Builder
+	b.WriteString("Request " + x.RequestID + ": " + x.Operation + " by " + x.Principal + " → " + strconv.Itoa(x.Status))
+	if x.ErrorCode != "" {
+		b.WriteString(" " + x.ErrorCode)
+	}
+	b.WriteString(" (answered by " + x.Responder + ")\n")
+	if len(x.Findings) == 0 {
+		b.WriteString("\nNo problem found: the request was allowed.\n")
+	}
+	for _, f := range x.Findings {
+		b.WriteString("\nRoot cause: " + f.ID + " [" + string(f.Certainty) + "]\n  " + f.Summary + "\n")
+		for _, e := range f.Evidence {
+			b.WriteString("  evidence: " + e + "\n")
+		}
+		if f.Fix != "" {
+			b.WriteString("  fix: " + f.Fix + "\n")
+		}
+	}
+	if len(x.Trace) > 0 {
+		b.WriteString("\nDecision chain:\n")
+		check := -1
+		for _, s := range x.Trace {
+			if s.Check != check {
+				check = s.Check
+				b.WriteString("  " + s.Action + " on " + s.Resource + "\n")
+			}
+			b.WriteString("    " + s.Source)
+			if s.Name != "" && s.Name != s.Source {
+				b.WriteString(" (" + s.Name + ")")
+			}
+			b.WriteString(": " + s.Decision)
+			if s.Note != "" {
+				b.WriteString(" — " + s.Note)
+			}
+			b.WriteByte('\n')
+			for i, st := range s.Statements {
+				mark := "  "
+				if i == s.Deciding {
+					mark = "→ "
+				}
+				b.WriteString("      " + mark + st + "\n")
+			}
+		}
+	}
+	return b.String()
+}
