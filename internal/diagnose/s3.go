@@ -28,8 +28,11 @@ func ExplainS3(rec *traces.Record) *Explanation {
 	var results []authz.Result
 	for i := range rec.Checks {
 		c := &rec.Checks[i]
-		res, tr := c.Replay()
-		results = append(results, res)
+		// The replay rebuilds the trace; the recorded result keeps what the
+		// request decided, including reasons the S3 layer added on top of
+		// the decision (MissingObjectNoListBucket).
+		_, tr := c.Replay()
+		results = append(results, c.Result)
 		for _, s := range tr.Steps {
 			st := Step{Check: i, Action: c.Input.Action, Resource: c.Input.Resource, Source: string(s.Source),
 				Name: s.Name, Decision: s.Decision.String(), Note: s.Note, Deciding: -1}

@@ -94,8 +94,8 @@ type Policy struct {
 	stmts   []Statement
 }
 
-// Raw returns the document exactly as given to Parse (GetBucketPolicy and
-// GetKeyPolicy return it as stored). The caller must not modify it.
+// Raw returns the document byte for byte as given to Parse (GetBucketPolicy
+// and GetKeyPolicy return it as stored). The caller must not modify it.
 func (p *Policy) Raw() []byte { return p.raw }
 
 // Kind returns the kind the policy was parsed as.
@@ -121,7 +121,8 @@ type ParseOptions struct {
 
 // Parse parses, validates and compiles a policy document of the given kind.
 // A rejected document yields a *ParseError carrying the service's code and
-// message. doc is kept (not copied): the caller must not modify it later.
+// message (any other error means a programming error, such as an unknown
+// Kind). The policy keeps its own copy of doc.
 func Parse(doc []byte, kind Kind) (*Policy, error) {
 	return ParseWithOptions(doc, kind, ParseOptions{})
 }
@@ -151,7 +152,7 @@ func ParseWithOptions(doc []byte, kind Kind, opts ParseOptions) (*Policy, error)
 		}
 		return nil, newError(kind, ReasonInvalidJSON)
 	}
-	p := &Policy{raw: doc, kind: kind}
+	p := &Policy{raw: append([]byte(nil), doc...), kind: kind}
 	if err := p.build(root); err != nil {
 		return nil, err
 	}

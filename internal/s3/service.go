@@ -220,7 +220,10 @@ func (s *Service) serve(w http.ResponseWriter, r *http.Request, q *request) erro
 // the addressed resource (spec §1.2), keeping the decision for explain.
 func (s *Service) authorize(ctx context.Context, q *request) error {
 	action := q.op.action
-	var resource string
+	// Service-level actions (s3:ListAllMyBuckets) have no resource type;
+	// AWS's own examples grant them on "arn:aws:s3:::*", which must work as
+	// well as "*": judge them against that ARN.
+	resource := "arn:aws:s3:::*"
 	switch q.op.target {
 	case targetObject:
 		resource = awsapi.S3ObjectARN(q.bucket, q.key)
