@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	_ "net/http/pprof" // served only with --pprof, on its own listener
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -66,7 +68,8 @@ func serve(args []string, stderr io.Writer) int {
 	logRequests := fs.Bool("log-requests", true, "log one line per request")
 	operatorToken := fs.String("operator-token", os.Getenv("EDGEGATE_OPERATOR_TOKEN"), "secret that makes a request the operator's (X-Edgegate-Operator-Token): read any explanation, set condition keys with X-Edgegate-Context (default $EDGEGATE_OPERATOR_TOKEN)")
 	reasonHeader := fs.Bool("denial-reason-header", false, "add X-Edgegate-Denial-Reason to denied S3 responses (local debugging; AWS says nothing)")
-	traceBuffer := fs.Int("trace-buffer", 8192, "how many recent requests' decisions are kept for `edgegate explain`")
+	pprofAddr := fs.String("pprof", "", "serve Go's net/http/pprof profiles on this address (for profiling; off by default)")
+	traceBuffer := fs.Int("trace-buffer", 4096, "how many recent requests' decisions are kept for `edgegate explain`")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -93,6 +96,13 @@ func serve(args []string, stderr io.Writer) int {
 	logger := slog.New(handler)
 	slog.SetDefault(logger)
 
+	if *pprofAddr != "" {
+		go func() {
+			if err := http.ListenAndServe(*pprofAddr, nil); err != nil {
+				logger.Error("pprof listener", "err", err)
+			}
+		}()
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	srv, err := server.Open(ctx, server.Config{

@@ -230,7 +230,11 @@ func tlsVersionName(v uint16) string {
 // bs is nil for service-level actions; obj is the existing object for
 // object actions (nil for bucket actions and writes of new objects).
 func (s *Service) decide(ctx context.Context, q *request, action, resource string, bs *bucketState, obj *store.Object) (authz.Result, error) {
-	chk := traces.Check{}
+	// The decision's snapshot lives in q.checks (backed by q.checkBuf), so
+	// the pointers the Input holds stay valid while the trace store keeps
+	// it.
+	q.checks = append(q.checks, traces.Check{})
+	chk := &q.checks[len(q.checks)-1]
 	in := &chk.Input
 	in.Principal = q.call.Principal
 	if s.identities != nil {
@@ -240,12 +244,15 @@ func (s *Service) decide(ctx context.Context, q *request, action, resource strin
 	if bs != nil {
 		b, err := s.authzBucket(ctx, bs)
 		if err != nil {
+			q.checks = q.checks[:len(q.checks)-1]
 			return authz.Result{}, err
 		}
-		in.Bucket = &b
+		chk.Bucket = b
+		in.Bucket = &chk.Bucket
 		q.rctx.Set(authz.KeyResourceAccount, bs.rec.Owner)
 		if obj != nil {
-			o := &authz.Object{Owner: obj.Owner}
+			o := &chk.Object
+			o.Owner = obj.Owner
 			if s.owners != nil && obj.Owner != "" {
 				o.OwnerCanonicalID, _, _ = s.owners.Owner(obj.Owner)
 			} else if obj.Owner == "" {
@@ -254,7 +261,8 @@ func (s *Service) decide(ctx context.Context, q *request, action, resource strin
 			if acl, ok := access.ObjectACL(obj); ok {
 				o.ACL = &acl
 			}
-			in.Object = o
+			chk.Object = *o
+			in.Object = &chk.Object
 		}
 	}
 	in.Context = &q.rctx
@@ -262,7 +270,8 @@ func (s *Service) decide(ctx context.Context, q *request, action, resource strin
 	if s.traces != nil {
 		chk.Context = q.rctx
 		in.Context = nil // Replay points it at the kept copy
-		q.checks = append(q.checks, chk)
+	} else {
+		q.checks = q.checks[:len(q.checks)-1]
 	}
 	return chk.Result, nil
 }

@@ -59,6 +59,7 @@ func (s *Service) getObject(w http.ResponseWriter, r *http.Request, q *request, 
 	// metadata and opening them: read the metadata again once.
 	var obj *store.Object
 	var rd *store.ObjectReader
+	var small []byte // the whole object, when it is small and in memory
 	for attempt := 0; ; attempt++ {
 		var err error
 		if attempt == 0 && q.obj != nil {
@@ -69,7 +70,12 @@ func (s *Service) getObject(w http.ResponseWriter, r *http.Request, q *request, 
 		if head {
 			break
 		}
-		rd, err = store.OpenObject(ctx, s.blobs, obj)
+		if small, err = s.smallObject(ctx, obj); err == nil && small != nil {
+			break
+		}
+		if err == nil {
+			rd, err = store.OpenObject(ctx, s.blobs, obj)
+		}
 		if err == nil {
 			break
 		}
@@ -149,6 +155,13 @@ func (s *Service) getObject(w http.ResponseWriter, r *http.Request, q *request, 
 	if head || span.Length == 0 {
 		return nil
 	}
+	if small != nil {
+		_, err := w.Write(small[span.Start : span.Start+span.Length])
+		if err != nil {
+			slog.Debug("s3: GetObject body", "bucket", q.bucket, "key", q.key, "err", err)
+		}
+		return nil
+	}
 	if err := sendBody(ctx, w, rd, span); err != nil {
 		// The status line is out: all that is left is to cut the
 		// connection short, which net/http does when the handler
@@ -171,4 +184,31 @@ func sendBody(ctx context.Context, w io.Writer, rd *store.ObjectReader, span byt
 	}
 	_, err := io.Copy(w, io.NewSectionReader(rd, span.Start, span.Length))
 	return err
+}
+
+// smallObject returns the bytes of a small single-blob object from the
+// small-object cache, reading and caching them on a miss; nil, nil for an
+// object that is not small. Errors are Blobs.Open's.
+func (s *Service) smallObject(ctx context.Context, obj *store.Object) ([]byte, error) {
+	if obj.Size == 0 || obj.Size > smallObjectMax || len(obj.Segments) != 1 {
+		return nil, nil
+	}
+	id := obj.Segments[0].BlobID
+	if b, ok := s.small.get(id); ok {
+		return b, nil
+	}
+	blob, err := s.blobs.Open(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	defer blob.Close()
+	b := make([]byte, obj.Size)
+	if n, err := blob.ReadAt(b, 0); n != len(b) {
+		if err == nil || err == io.EOF {
+			err = store.ErrCorrupt
+		}
+		return nil, err
+	}
+	s.small.put(id, b)
+	return b, nil
 }

@@ -65,6 +65,7 @@ type Service struct {
 	traces       *traces.Store
 	reasonHeader bool
 	buckets      bucketCache
+	small        blobCache
 }
 
 // New returns a Service over the given stores.
@@ -78,6 +79,7 @@ func New(cfg Config) *Service {
 	return &Service{
 		meta: cfg.Meta, blobs: cfg.Blobs, owners: cfg.Owners, region: cfg.Region, settings: cfg.Settings,
 		identities: cfg.Identities, traces: cfg.Traces, reasonHeader: cfg.DenialReasonHeader,
+		small: blobCache{max: smallCacheBytes},
 	}
 }
 
@@ -106,6 +108,9 @@ type request struct {
 	rctx   authz.RequestContext
 	checks []traces.Check
 	notes  []string
+	// checkBuf backs checks for the usual one or two decisions, so that
+	// keeping them costs no allocation beyond the request itself.
+	checkBuf [2]traces.Check
 }
 
 func (q *request) ctx(r *http.Request) context.Context { return r.Context() }
@@ -123,6 +128,7 @@ func (s *Service) ServeS3(w http.ResponseWriter, r *http.Request, c *reqctx.Call
 	h.Set("Server", "AmazonS3")
 
 	q := &request{call: c, query: r.URL.Query()}
+	q.checks = q.checkBuf[:0]
 	// S3 Control (account-level APIs such as the account's Block Public
 	// Access) shares SigV4's "s3" signing name, so its requests arrive here.
 	// The SDKs send them to {AccountId}.s3-control.REGION.amazonaws.com, a

@@ -18,6 +18,10 @@ type Check struct {
 	Input   authz.Input
 	Context authz.RequestContext
 	Result  authz.Result
+	// Bucket and Object hold the values Input.Bucket and Input.Object
+	// point to, so that one allocation carries the whole snapshot.
+	Bucket authz.Bucket
+	Object authz.Object
 }
 
 // Replay re-runs the decision with a trace. The result equals Result as
@@ -62,7 +66,7 @@ type Store struct {
 }
 
 // DefaultCapacity is the number of records a Store keeps by default.
-const DefaultCapacity = 8192
+const DefaultCapacity = 4096
 
 // New returns a Store keeping the last capacity records (DefaultCapacity
 // if capacity <= 0).
