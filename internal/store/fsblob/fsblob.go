@@ -5,10 +5,13 @@
 //	DIR/blobs/xx/ID   committed blobs; ID is 32 lowercase hex digits (128
 //	                  random bits), xx its first two
 //
-// A blob is written to DIR/tmp (the same filesystem as DIR/blobs, so that
-// rename is atomic), then committed by fsync of the file, rename into its
-// fan-out directory and fsync of that directory. Object keys never reach a
-// file name.
+// A blob is written to a temp file on the same filesystem as its final
+// place, then committed by fsync of the file, giving it its name in its
+// fan-out directory, and fsync of that directory. On Linux the temp file is
+// unnamed (O_TMPFILE, named at commit with linkat): nothing to rename and
+// nothing left behind by a crash. Elsewhere, or where the filesystem lacks
+// O_TMPFILE, it is DIR/tmp/ID.tmp, renamed at commit. Object keys never
+// reach a file name.
 //
 // One level of 256 fan-out directories, created (and fsynced) once at Open,
 // as git does for its objects: 10 million blobs make 40 thousand entries a
@@ -44,6 +47,8 @@ type Store struct {
 	// fanMu serializes the re-creation of a fan-out directory that
 	// disappeared while the store was open.
 	fanMu sync.Mutex
+	// anon: unnamed temp files work here (probed at Open).
+	anon bool
 }
 
 var _ store.Blobs = (*Store)(nil)
@@ -71,7 +76,24 @@ func Open(dir string) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	s.anon = s.probeAnon()
 	return s, nil
+}
+
+// probeAnon reports whether unnamed temp files can be created and named
+// here (O_TMPFILE needs filesystem support, linkat needs /proc).
+func (s *Store) probeAnon() bool {
+	f, err := openAnon(s.tmp)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	probe := filepath.Join(s.tmp, "probe-"+newID())
+	if err := linkAnon(f, probe); err != nil {
+		return false
+	}
+	os.Remove(probe)
+	return true
 }
 
 // Close releases the directory lock. Open blobs stay readable.
@@ -144,6 +166,12 @@ func (s *Store) Create(ctx context.Context) (store.BlobWriter, error) {
 		return nil, err
 	}
 	id := newID()
+	if s.anon {
+		if f, err := openAnon(s.blobDir(id)); err == nil {
+			return &writer{s: s, f: f, id: id}, nil
+		}
+		// The fan-out directory may be gone: the named path below copes.
+	}
 	tmp := s.tmp + string(os.PathSeparator) + id + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
@@ -158,7 +186,7 @@ type writer struct {
 	s    *Store
 	f    *os.File
 	id   string
-	tmp  string
+	tmp  string // "" for an unnamed temp file
 	done bool
 }
 
@@ -182,6 +210,18 @@ func (w *writer) Commit() (string, error) {
 	}
 	w.done = true
 	err := w.f.Sync()
+	if w.tmp == "" {
+		if err == nil {
+			err = w.s.link(w.f, w.id)
+		}
+		if cerr := w.f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return "", fmt.Errorf("fsblob: commit: %w", err)
+		}
+		return w.id, nil
+	}
 	if cerr := w.f.Close(); err == nil {
 		err = cerr
 	}
@@ -195,13 +235,25 @@ func (w *writer) Commit() (string, error) {
 	return w.id, nil
 }
 
+// link names a synced unnamed temp file as blob id and makes the name
+// durable (fsync of the fan-out directory).
+func (s *Store) link(f *os.File, id string) error {
+	dir := s.blobDir(id)
+	if err := linkAnon(f, dir+string(os.PathSeparator)+id); err != nil {
+		return err
+	}
+	return syncDir(dir)
+}
+
 func (w *writer) Abort() {
 	if w.done {
 		return
 	}
 	w.done = true
 	w.f.Close()
-	os.Remove(w.tmp)
+	if w.tmp != "" {
+		os.Remove(w.tmp)
+	}
 }
 
 // place renames a synced temp file into the blob tree and makes the rename

@@ -27,14 +27,40 @@ func TestConformance(t *testing.T) {
 }
 
 func TestLayout(t *testing.T) {
+	for _, anon := range []bool{false, true} {
+		t.Run(map[bool]string{false: "named temp file", true: "unnamed temp file"}[anon], func(t *testing.T) {
+			testLayout(t, anon)
+		})
+	}
+}
+
+// TestConformanceNamed runs the conformance suite with named temp files,
+// the path taken where O_TMPFILE is not available.
+func TestConformanceNamed(t *testing.T) {
+	storetest.RunBlobs(t, func(t *testing.T) store.Blobs {
+		s := open(t)
+		s.anon = false
+		return s
+	})
+}
+
+func testLayout(t *testing.T, anon bool) {
 	s := open(t)
+	if anon && !s.anon {
+		t.Skip("O_TMPFILE is not available on this filesystem")
+	}
+	s.anon = anon
 	ctx := context.Background()
 	w, err := s.Create(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	tmps, _ := os.ReadDir(filepath.Join(s.Dir(), "tmp"))
-	if len(tmps) != 1 || !strings.HasSuffix(tmps[0].Name(), ".tmp") {
+	if anon {
+		if len(tmps) != 0 {
+			t.Fatalf("tmp/ while writing an unnamed temp file: %v", tmps)
+		}
+	} else if len(tmps) != 1 || !strings.HasSuffix(tmps[0].Name(), ".tmp") {
 		t.Fatalf("tmp/ while writing: %v", tmps)
 	}
 	w.Write([]byte("data"))
