@@ -68,6 +68,9 @@ var iamOps = map[string]iamOp{
 	"ListPolicyVersions":      {"iam:ListPolicyVersions", (*Registry).listPolicyVersions},
 	"SetDefaultPolicyVersion": {"iam:SetDefaultPolicyVersion", (*Registry).setDefaultPolicyVersion},
 	"ListEntitiesForPolicy":   {"iam:ListEntitiesForPolicy", (*Registry).listEntitiesForPolicy},
+
+	"SimulatePrincipalPolicy": {"iam:SimulatePrincipalPolicy", (*Registry).simulatePrincipalPolicy},
+	"SimulateCustomPolicy":    {"iam:SimulateCustomPolicy", (*Registry).simulateCustomPolicy},
 }
 
 // holderOp binds a handler shared by users and roles to one of them.

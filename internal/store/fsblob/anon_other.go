@@ -9,5 +9,5 @@ import (
 
 var errNoAnon = errors.New("fsblob: unnamed temp files are not supported here")
 
-func openAnon(dir string) (*os.File, error)  { return nil, errNoAnon }
+func openAnon(dir string) (*os.File, error) { return nil, errNoAnon }
 func linkAnon(f *os.File, dst string) error { return errNoAnon }
