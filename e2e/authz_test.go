@@ -243,6 +243,25 @@ func TestArticleS3Causes(t *testing.T) {
 			t.Fatalf("after the owner's copy: %v", err)
 		}
 		got.Body.Close()
+
+		// The other fix: BucketOwnerPreferred, and the writer uploads with
+		// bucket-owner-full-control, so the bucket owner owns the object.
+		if _, err := e.owner.PutBucketOwnershipControls(bg, &s3.PutBucketOwnershipControlsInput{Bucket: aws.String("shared"),
+			OwnershipControls: &types.OwnershipControls{Rules: []types.OwnershipControlsRule{{ObjectOwnership: types.ObjectOwnershipBucketOwnerPreferred}}}}); err != nil {
+			t.Fatal(err)
+		}
+		e.put(e.writer, "shared", "preferred.txt", "owned by the bucket owner", func(in *s3.PutObjectInput) { in.ACL = types.ObjectCannedACLBucketOwnerFullControl })
+		got, err = e.reader.GetObject(bg, &s3.GetObjectInput{Bucket: aws.String("shared"), Key: aws.String("preferred.txt")})
+		if err != nil {
+			t.Fatalf("BucketOwnerPreferred + bucket-owner-full-control: %v", err)
+		}
+		got.Body.Close()
+		// Without the canned ACL the writer keeps the object, and the
+		// reader is denied again.
+		e.put(e.writer, "shared", "kept.txt", "still the writer's")
+		if _, err := e.reader.GetObject(bg, &s3.GetObjectInput{Bucket: aws.String("shared"), Key: aws.String("kept.txt")}); errCode(err) != "AccessDenied" {
+			t.Fatalf("BucketOwnerPreferred without bucket-owner-full-control: %v, want AccessDenied", err)
+		}
 	})
 
 	t.Run("missing object: 403, then 404 with ListBucket", func(t *testing.T) {
