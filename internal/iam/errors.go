@@ -42,8 +42,10 @@ var (
 	errSessionTokenExpired = awsapi.New(http.StatusBadRequest, "ExpiredToken", "The provided token has expired.")
 )
 
-func noSuchRole(name string) *awsapi.Error {
-	return errNoSuchEntity.WithMessage("The role with name " + name + " cannot be found.")
+// noSuchEntity is NoSuchEntity for the user, role, group, user policy or
+// role policy (kind) named name.
+func noSuchEntity(kind, name string) *awsapi.Error {
+	return errNoSuchEntity.WithMessage("The " + kind + " with name " + name + " cannot be found.")
 }
 
 func roleExists(name string) *awsapi.Error {
@@ -76,10 +78,6 @@ func explicitDenied(principalARN, action, resource string) *awsapi.Error {
 // notAuthorized is the plain form of AccessDenied that STS AssumeRole sends.
 func notAuthorized(principalARN, action, resource string) *awsapi.Error {
 	return errAccessDenied.WithMessage("User: " + principalARN + " is not authorized to perform: " + action + " on resource: " + resource)
-}
-
-func noSuchUser(name string) *awsapi.Error {
-	return errNoSuchEntity.WithMessage("The user with name " + name + " cannot be found.")
 }
 
 func noSuchAccessKey(id string) *awsapi.Error {

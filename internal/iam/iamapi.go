@@ -10,6 +10,7 @@ import (
 
 	"github.com/edgegate/edgegate/internal/awsapi"
 	"github.com/edgegate/edgegate/internal/identity"
+	"github.com/edgegate/edgegate/internal/policy"
 	"github.com/edgegate/edgegate/internal/reqctx"
 )
 
@@ -28,35 +29,35 @@ var iamOps = map[string]iamOp{
 	"CreateUser":      {"iam:CreateUser", (*Registry).createUser},
 	"GetUser":         {"iam:GetUser", (*Registry).getUser},
 	"ListUsers":       {"iam:ListUsers", (*Registry).listUsers},
-	"DeleteUser":      {"iam:DeleteUser", (*Registry).deleteUser},
+	"DeleteUser":      {"iam:DeleteUser", holderOp(deleteHolder, userHolder)},
 	"CreateAccessKey": {"iam:CreateAccessKey", (*Registry).createAccessKey},
 	"ListAccessKeys":  {"iam:ListAccessKeys", (*Registry).listAccessKeys},
 	"DeleteAccessKey": {"iam:DeleteAccessKey", (*Registry).deleteAccessKey},
 	"UpdateAccessKey": {"iam:UpdateAccessKey", (*Registry).updateAccessKey},
 
-	"PutUserPolicy":            {"iam:PutUserPolicy", holderOp((*Registry).putInlinePolicy, userHolder)},
-	"GetUserPolicy":            {"iam:GetUserPolicy", holderOp((*Registry).getInlinePolicy, userHolder)},
-	"DeleteUserPolicy":         {"iam:DeleteUserPolicy", holderOp((*Registry).deleteInlinePolicy, userHolder)},
-	"ListUserPolicies":         {"iam:ListUserPolicies", holderOp((*Registry).listInlinePolicies, userHolder)},
-	"AttachUserPolicy":         {"iam:AttachUserPolicy", holderOp((*Registry).attachPolicy, userHolder)},
-	"DetachUserPolicy":         {"iam:DetachUserPolicy", holderOp((*Registry).detachPolicy, userHolder)},
-	"ListAttachedUserPolicies": {"iam:ListAttachedUserPolicies", holderOp((*Registry).listAttachedPolicies, userHolder)},
+	"PutUserPolicy":            {"iam:PutUserPolicy", holderOp(putInlinePolicy, userHolder)},
+	"GetUserPolicy":            {"iam:GetUserPolicy", holderOp(getInlinePolicy, userHolder)},
+	"DeleteUserPolicy":         {"iam:DeleteUserPolicy", holderOp(deleteInlinePolicy, userHolder)},
+	"ListUserPolicies":         {"iam:ListUserPolicies", holderOp(listInlinePolicies, userHolder)},
+	"AttachUserPolicy":         {"iam:AttachUserPolicy", holderOp(attachPolicy, userHolder)},
+	"DetachUserPolicy":         {"iam:DetachUserPolicy", holderOp(detachPolicy, userHolder)},
+	"ListAttachedUserPolicies": {"iam:ListAttachedUserPolicies", holderOp(listAttachedPolicies, userHolder)},
 
 	"CreateRole":                  {"iam:CreateRole", (*Registry).createRole},
 	"GetRole":                     {"iam:GetRole", (*Registry).getRole},
 	"ListRoles":                   {"iam:ListRoles", (*Registry).listRoles},
-	"DeleteRole":                  {"iam:DeleteRole", (*Registry).deleteRole},
+	"DeleteRole":                  {"iam:DeleteRole", holderOp(deleteHolder, roleHolder)},
 	"UpdateAssumeRolePolicy":      {"iam:UpdateAssumeRolePolicy", (*Registry).updateAssumeRolePolicy},
 	"UpdateRole":                  {"iam:UpdateRole", (*Registry).updateRole},
 	"UpdateRoleDescription":       {"iam:UpdateRoleDescription", (*Registry).updateRole},
 	"ListInstanceProfilesForRole": {"iam:ListInstanceProfilesForRole", (*Registry).listInstanceProfilesForRole},
-	"PutRolePolicy":               {"iam:PutRolePolicy", holderOp((*Registry).putInlinePolicy, roleHolder)},
-	"GetRolePolicy":               {"iam:GetRolePolicy", holderOp((*Registry).getInlinePolicy, roleHolder)},
-	"DeleteRolePolicy":            {"iam:DeleteRolePolicy", holderOp((*Registry).deleteInlinePolicy, roleHolder)},
-	"ListRolePolicies":            {"iam:ListRolePolicies", holderOp((*Registry).listInlinePolicies, roleHolder)},
-	"AttachRolePolicy":            {"iam:AttachRolePolicy", holderOp((*Registry).attachPolicy, roleHolder)},
-	"DetachRolePolicy":            {"iam:DetachRolePolicy", holderOp((*Registry).detachPolicy, roleHolder)},
-	"ListAttachedRolePolicies":    {"iam:ListAttachedRolePolicies", holderOp((*Registry).listAttachedPolicies, roleHolder)},
+	"PutRolePolicy":               {"iam:PutRolePolicy", holderOp(putInlinePolicy, roleHolder)},
+	"GetRolePolicy":               {"iam:GetRolePolicy", holderOp(getInlinePolicy, roleHolder)},
+	"DeleteRolePolicy":            {"iam:DeleteRolePolicy", holderOp(deleteInlinePolicy, roleHolder)},
+	"ListRolePolicies":            {"iam:ListRolePolicies", holderOp(listInlinePolicies, roleHolder)},
+	"AttachRolePolicy":            {"iam:AttachRolePolicy", holderOp(attachPolicy, roleHolder)},
+	"DetachRolePolicy":            {"iam:DetachRolePolicy", holderOp(detachPolicy, roleHolder)},
+	"ListAttachedRolePolicies":    {"iam:ListAttachedRolePolicies", holderOp(listAttachedPolicies, roleHolder)},
 
 	"CreatePolicy":            {"iam:CreatePolicy", (*Registry).createPolicy},
 	"GetPolicy":               {"iam:GetPolicy", (*Registry).getPolicy},
@@ -71,11 +72,6 @@ var iamOps = map[string]iamOp{
 
 	"SimulatePrincipalPolicy": {"iam:SimulatePrincipalPolicy", (*Registry).simulatePrincipalPolicy},
 	"SimulateCustomPolicy":    {"iam:SimulateCustomPolicy", (*Registry).simulateCustomPolicy},
-}
-
-// holderOp binds a handler shared by users and roles to one of them.
-func holderOp(f func(*Registry, *holderKind, *iamRequest) (any, *awsapi.Error), k *holderKind) func(*Registry, *iamRequest) (any, *awsapi.Error) {
-	return func(r *Registry, q *iamRequest) (any, *awsapi.Error) { return f(r, k, q) }
 }
 
 // maxAccessKeys is IAM's AccessKeysPerUser quota (root users too).
@@ -115,19 +111,49 @@ func (r *Registry) commitLocked(undo func()) *awsapi.Error {
 	return nil
 }
 
+// stsOps is the STS operations table.
+var stsOps = map[string]iamOp{
+	"GetCallerIdentity": {"sts:GetCallerIdentity", (*Registry).getCallerIdentity},
+	"AssumeRole":        {"sts:AssumeRole", (*Registry).assumeRole},
+}
+
+// queryAPI is IAM or STS: its namespace, API version, operations and the
+// error it answers for internal failures.
+type queryAPI struct {
+	ns, version string
+	ops         map[string]iamOp
+	internal    *awsapi.Error
+}
+
+var (
+	iamAPI = &queryAPI{iamNamespace, iamVersion, iamOps, errServiceFailure}
+	stsAPI = &queryAPI{stsNamespace, stsVersion, stsOps, errInternalFailure}
+)
+
 // ServeIAM answers an IAM Query API request (Version 2010-05-08; the
 // parameters form-encoded in a POST body or in a GET query). Every
 // response carries x-amz-request-id = c.RequestID.
 func (r *Registry) ServeIAM(w http.ResponseWriter, req *http.Request, c *reqctx.Call) {
-	action, result, err := r.serveIAM(w, req, c)
-	if err != nil {
-		writeQueryError(w, c.RequestID, iamNamespace, queryError(err, errServiceFailure))
-		return
-	}
-	writeResult(w, c.RequestID, iamNamespace, action, result)
+	r.serveQuery(w, req, c, iamAPI)
 }
 
-func (r *Registry) serveIAM(w http.ResponseWriter, req *http.Request, c *reqctx.Call) (string, any, *awsapi.Error) {
+// ServeSTS answers an STS Query API request (Version 2011-06-15):
+// GetCallerIdentity and AssumeRole; other actions are InvalidAction. Every
+// response carries x-amz-request-id = c.RequestID.
+func (r *Registry) ServeSTS(w http.ResponseWriter, req *http.Request, c *reqctx.Call) {
+	r.serveQuery(w, req, c, stsAPI)
+}
+
+func (r *Registry) serveQuery(w http.ResponseWriter, req *http.Request, c *reqctx.Call, api *queryAPI) {
+	action, result, err := r.dispatch(w, req, c, api)
+	if err != nil {
+		writeQueryError(w, c.RequestID, api.ns, queryError(err, api.internal))
+		return
+	}
+	writeResult(w, c.RequestID, api, action, result)
+}
+
+func (r *Registry) dispatch(w http.ResponseWriter, req *http.Request, c *reqctx.Call, api *queryAPI) (string, any, *awsapi.Error) {
 	if c.Principal.IsAnonymous() {
 		return "", nil, errMissingAuthToken
 	}
@@ -141,8 +167,8 @@ func (r *Registry) serveIAM(w http.ResponseWriter, req *http.Request, c *reqctx.
 		return "", nil, errMissingAction
 	}
 	version, _ := p.get("Version")
-	op, known := iamOps[action]
-	if !known || version != iamVersion {
+	op, known := api.ops[action]
+	if !known || version != api.version {
 		return "", nil, invalidOperation(action, version)
 	}
 	now := r.now().UTC().Truncate(time.Second)
@@ -166,56 +192,42 @@ func (r *Registry) callerAccount(q *iamRequest) (*account, *awsapi.Error) {
 	return a, nil
 }
 
-// target resolves whom a GetUser or access-key request is about: the
-// named user of the caller's account or, without a name, the caller itself
-// (u == nil is the account's root user). It authorizes on that user's ARN
-// before it reports that a named user does not exist, as IAM does. The
-// caller holds the lock.
-func (r *Registry) target(q *iamRequest, name string, named bool) (a *account, u *user, err *awsapi.Error) {
-	if a, err = r.callerAccount(q); err != nil {
-		return nil, nil, err
-	}
+// onUser is inAccount for fn on whom a GetUser or access-key request is
+// about: the named user of the caller's account or, without a name, the
+// caller itself (u == nil is the account's root user). It authorizes on
+// that user's ARN before it reports that a named user does not exist, as
+// IAM does.
+func (r *Registry) onUser(q *iamRequest, name string, named, write bool, fn func(a *account, u *user) (any, *awsapi.Error)) (any, *awsapi.Error) {
 	if named {
-		u, found := a.lookupUser(name)
-		resource := userARN(a.ID, "/", name)
-		if found {
-			resource = userARN(a.ID, u.path, u.name)
-		}
-		if err := q.authorize(resource); err != nil {
-			return nil, nil, err
-		}
-		if !found {
-			return nil, nil, noSuchUser(name)
-		}
-		return a, u, nil
+		return onHolder(r, userHolder, q, name, write, fn)
 	}
-	switch q.caller.Type {
-	case identity.Root:
-		if err := q.authorize(rootARN(a.ID)); err != nil {
-			return nil, nil, err
+	return r.inAccount(q, write, func(a *account) (any, *awsapi.Error) {
+		var u *user
+		var err *awsapi.Error
+		switch q.caller.Type {
+		case identity.Root:
+			err = q.authorize(rootARN(a.ID))
+		case identity.User:
+			if err = q.authorize(q.caller.ARN); err == nil {
+				if u = a.users[strings.ToLower(q.caller.UserName)]; u == nil {
+					err = noSuchEntity("user", q.caller.UserName)
+				}
+			}
+		default:
+			err = errValidation.WithMessage("Must specify userName when calling with non-User credentials")
 		}
-		return a, nil, nil
-	case identity.User:
-		if err := q.authorize(q.caller.ARN); err != nil {
-			return nil, nil, err
+		if err != nil {
+			return nil, err
 		}
-		u, found := a.lookupUser(q.caller.UserName)
-		if !found {
-			return nil, nil, noSuchUser(q.caller.UserName)
-		}
-		return a, u, nil
-	}
-	return nil, nil, errValidation.WithMessage("Must specify userName when calling with non-User credentials")
+		return fn(a, u)
+	})
 }
 
 // ---- users ----
 
 func (r *Registry) createUser(q *iamRequest) (any, *awsapi.Error) {
 	name, _ := q.str("UserName", "userName", true, userNameRule)
-	path, ok := q.str("Path", "path", false, pathRule)
-	if !ok {
-		path = "/"
-	}
+	path := q.strOr("Path", "path", "/", pathRule)
 	tags := q.tags()
 	if err := q.err(); err != nil {
 		return nil, err
@@ -223,30 +235,12 @@ func (r *Registry) createUser(q *iamRequest) (any, *awsapi.Error) {
 	if err := checkTagKeys(tags); err != nil {
 		return nil, err
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	a, err := r.callerAccount(q)
+	defer r.lock(true)()
+	a, u, err := create(r, q, &userHolder.entityKind, path, name, "", nil, func(_ *account, id string, _ *policy.Policy) *user {
+		return &user{entity: entity{name: name, path: path, id: id, created: q.now, tags: tags}}
+	})
 	if err != nil {
 		return nil, err
-	}
-	if err := q.authorize(userARN(a.ID, path, name)); err != nil {
-		return nil, err
-	}
-	if _, exists := a.lookupUser(name); exists {
-		return nil, userExists(name)
-	}
-	id, gerr := r.newUniqueID(userIDPrefix)
-	if gerr != nil {
-		return nil, storageFailure(gerr)
-	}
-	u := &user{name: name, path: path, id: id, created: q.now, tags: tags}
-	lk := strings.ToLower(name)
-	a.users[lk] = u
-	r.uniqueIDs[id] = struct{}{}
-	if err := r.saveLocked(); err != nil {
-		delete(a.users, lk)
-		delete(r.uniqueIDs, id)
-		return nil, storageFailure(err)
 	}
 	return userResult{User: userXML(a, u, true)}, nil
 }
@@ -266,93 +260,17 @@ func checkTagKeys(tags []Tag) *awsapi.Error {
 
 func (r *Registry) getUser(q *iamRequest) (any, *awsapi.Error) {
 	name, named := q.str("UserName", "userName", false, userNameRule)
-	if err := q.err(); err != nil {
-		return nil, err
-	}
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	a, u, err := r.target(q, name, named)
-	if err != nil {
-		return nil, err
-	}
-	if u == nil {
-		// The root user, as IAM shows it: no Path or UserName.
-		return userResult{User: xmlUser{UserID: a.ID, Arn: rootARN(a.ID), CreateDate: isoTime(a.created)}}, nil
-	}
-	return userResult{User: userXML(a, u, true)}, nil
+	return r.onUser(q, name, named, false, func(a *account, u *user) (any, *awsapi.Error) {
+		if u == nil {
+			// The root user, as IAM shows it: no Path or UserName.
+			return userResult{User: xmlUser{UserID: a.ID, Arn: rootARN(a.ID), CreateDate: isoTime(a.created)}}, nil
+		}
+		return userResult{User: userXML(a, u, true)}, nil
+	})
 }
 
 func (r *Registry) listUsers(q *iamRequest) (any, *awsapi.Error) {
-	prefix, ok := q.str("PathPrefix", "pathPrefix", false, pathPrefixRule)
-	if !ok {
-		prefix = "/"
-	}
-	marker, hasMarker := q.str("Marker", "marker", false, markerRule)
-	limit := q.maxItems(100)
-	if err := q.err(); err != nil {
-		return nil, err
-	}
-	from := ""
-	if hasMarker {
-		b, err := base64.RawURLEncoding.DecodeString(marker)
-		if err != nil || len(b) == 0 {
-			return nil, errInvalidInput.WithMessage("The specified value for marker is not valid.")
-		}
-		from = string(b)
-	}
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	a, err := r.callerAccount(q)
-	if err != nil {
-		return nil, err
-	}
-	if err := q.authorize(userARN(a.ID, "/", "")); err != nil {
-		return nil, err
-	}
-	res := listUsersResult{}
-	res.Users.Members = []xmlUser{}
-	for _, u := range a.sortedUsers() {
-		if !strings.HasPrefix(u.path, prefix) || strings.ToLower(u.name) < from {
-			continue
-		}
-		if len(res.Users.Members) == limit {
-			res.IsTruncated = true
-			res.Marker = base64.RawURLEncoding.EncodeToString([]byte(strings.ToLower(u.name)))
-			break
-		}
-		res.Users.Members = append(res.Users.Members, userXML(a, u, false))
-	}
-	return res, nil
-}
-
-func (r *Registry) deleteUser(q *iamRequest) (any, *awsapi.Error) {
-	name, _ := q.str("UserName", "userName", true, userNameRule)
-	if err := q.err(); err != nil {
-		return nil, err
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	a, u, err := r.target(q, name, true)
-	if err != nil {
-		return nil, err
-	}
-	switch {
-	case len(u.keys) > 0:
-		return nil, errDeleteConflict
-	case len(u.inline) > 0:
-		return nil, errDeleteConflict.WithMessage("Cannot delete entity, must delete policies first.")
-	case len(u.attached) > 0:
-		return nil, errDeleteConflict.WithMessage("Cannot delete entity, must detach all policies first.")
-	}
-	lk := strings.ToLower(u.name)
-	delete(a.users, lk)
-	delete(r.uniqueIDs, u.id)
-	if err := r.saveLocked(); err != nil {
-		a.users[lk] = u
-		r.uniqueIDs[u.id] = struct{}{}
-		return nil, storageFailure(err)
-	}
-	return nil, nil
+	return listHolders(r, userHolder, q, "Users", func(a *account, u *user) xmlUser { return userXML(a, u, false) })
 }
 
 // ---- access keys ----
@@ -367,83 +285,55 @@ func keysOf(a *account, u *user) *[]*accessKey {
 
 func (r *Registry) createAccessKey(q *iamRequest) (any, *awsapi.Error) {
 	name, named := q.str("UserName", "userName", false, userNameRule)
-	if err := q.err(); err != nil {
-		return nil, err
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	a, u, err := r.target(q, name, named)
-	if err != nil {
-		return nil, err
-	}
-	keys := keysOf(a, u)
-	if len(*keys) >= maxAccessKeys {
-		return nil, errKeyLimitExceeded
-	}
-	id, gerr := r.newKeyID()
-	if gerr != nil {
-		return nil, storageFailure(gerr)
-	}
-	secret, gerr := randomString(r.rand, "", secretKeyLen, base64Alphabet)
-	if gerr != nil {
-		return nil, storageFailure(gerr)
-	}
-	k := &accessKey{id: id, secret: secret, status: statusActive, created: q.now}
-	*keys = append(*keys, k)
-	r.indexKey(a, u, k)
-	if err := r.saveLocked(); err != nil {
-		*keys = (*keys)[:len(*keys)-1]
-		delete(r.keys, id)
-		return nil, storageFailure(err)
-	}
-	return createAccessKeyResult{AccessKey: xmlAccessKey{
-		UserName:        userNameOf(u),
-		AccessKeyID:     k.id,
-		Status:          k.status,
-		SecretAccessKey: k.secret,
-		CreateDate:      isoTime(k.created),
-	}}, nil
+	return r.onUser(q, name, named, true, func(a *account, u *user) (any, *awsapi.Error) {
+		keys := keysOf(a, u)
+		if len(*keys) >= maxAccessKeys {
+			return nil, errKeyLimitExceeded
+		}
+		id, gerr := r.newID(accessKeyPrefix, accessKeyIDLen, "access key id", r.keyUsed)
+		if gerr != nil {
+			return nil, storageFailure(gerr)
+		}
+		secret, gerr := randomString(r.rand, "", secretKeyLen, base64Alphabet)
+		if gerr != nil {
+			return nil, storageFailure(gerr)
+		}
+		k := &accessKey{id: id, secret: secret, status: statusActive, created: q.now}
+		*keys = append(*keys, k)
+		r.indexKey(a, u, k)
+		if err := r.commitLocked(func() { *keys = (*keys)[:len(*keys)-1]; delete(r.keys, id) }); err != nil {
+			return nil, err
+		}
+		return createAccessKeyResult{AccessKey: xmlAccessKey{
+			UserName:        userNameOf(u),
+			AccessKeyID:     k.id,
+			Status:          k.status,
+			SecretAccessKey: k.secret,
+			CreateDate:      isoTime(k.created),
+		}}, nil
+	})
 }
 
 func (r *Registry) listAccessKeys(q *iamRequest) (any, *awsapi.Error) {
 	name, named := q.str("UserName", "userName", false, userNameRule)
 	marker, hasMarker := q.str("Marker", "marker", false, markerRule)
 	limit := q.maxItems(100)
-	if err := q.err(); err != nil {
-		return nil, err
-	}
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	a, u, err := r.target(q, name, named)
-	if err != nil {
-		return nil, err
-	}
-	keys := *keysOf(a, u)
-	start := 0
-	if hasMarker {
-		b, derr := base64.RawURLEncoding.DecodeString(marker)
-		start = slices.IndexFunc(keys, func(k *accessKey) bool { return k.id == string(b) })
-		if derr != nil || start < 0 {
-			return nil, errInvalidInput.WithMessage("The specified value for marker is not valid.")
+	return r.onUser(q, name, named, false, func(a *account, u *user) (any, *awsapi.Error) {
+		keys := *keysOf(a, u)
+		start := 0
+		if hasMarker {
+			b, derr := base64.RawURLEncoding.DecodeString(marker)
+			start = slices.IndexFunc(keys, func(k *accessKey) bool { return k.id == string(b) })
+			if derr != nil || start < 0 {
+				return nil, errBadMarker
+			}
 		}
-	}
-	res := listAccessKeysResult{}
-	res.AccessKeyMetadata.Members = []xmlAccessKeyMetadata{}
-	for i := start; i < len(keys); i++ {
-		k := keys[i]
-		if len(res.AccessKeyMetadata.Members) == limit {
-			res.IsTruncated = true
-			res.Marker = base64.RawURLEncoding.EncodeToString([]byte(k.id))
-			break
-		}
-		res.AccessKeyMetadata.Members = append(res.AccessKeyMetadata.Members, xmlAccessKeyMetadata{
-			UserName:    userNameOf(u),
-			AccessKeyID: k.id,
-			Status:      k.status,
-			CreateDate:  isoTime(k.created),
-		})
-	}
-	return res, nil
+		// The marker is the id of the first key of the next page.
+		return page(listing{limit: limit}, "AccessKeyMetadata", keys[start:], func(k *accessKey) string { return k.id },
+			func(k *accessKey) xmlAccessKeyMetadata {
+				return xmlAccessKeyMetadata{UserName: userNameOf(u), AccessKeyID: k.id, Status: k.status, CreateDate: isoTime(k.created)}
+			}), nil
+	})
 }
 
 // findKey returns the index of key id among keys, or a NoSuchEntity error;
@@ -462,60 +352,36 @@ func findKey(keys []*accessKey, id string) (int, *awsapi.Error) {
 func (r *Registry) deleteAccessKey(q *iamRequest) (any, *awsapi.Error) {
 	id, _ := q.str("AccessKeyId", "accessKeyId", true, accessKeyIDRule)
 	name, named := q.str("UserName", "userName", false, userNameRule)
-	if err := q.err(); err != nil {
-		return nil, err
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	a, u, err := r.target(q, name, named)
-	if err != nil {
-		return nil, err
-	}
-	keys := keysOf(a, u)
-	i, err := findKey(*keys, id)
-	if err != nil {
-		return nil, err
-	}
-	old := slices.Clone(*keys)
-	entry := r.keys[id]
-	*keys = slices.Delete(*keys, i, i+1)
-	delete(r.keys, id)
-	if err := r.saveLocked(); err != nil {
-		*keys = old
-		r.keys[id] = entry
-		return nil, storageFailure(err)
-	}
-	return nil, nil
+	return r.onUser(q, name, named, true, func(a *account, u *user) (any, *awsapi.Error) {
+		keys := keysOf(a, u)
+		i, err := findKey(*keys, id)
+		if err != nil {
+			return nil, err
+		}
+		old := slices.Clone(*keys)
+		entry := r.keys[id]
+		*keys = slices.Delete(*keys, i, i+1)
+		delete(r.keys, id)
+		return nil, r.commitLocked(func() { *keys = old; r.keys[id] = entry })
+	})
 }
 
 func (r *Registry) updateAccessKey(q *iamRequest) (any, *awsapi.Error) {
 	id, _ := q.str("AccessKeyId", "accessKeyId", true, accessKeyIDRule)
 	status := q.enum("Status", "status", statusActive, statusInactive)
 	name, named := q.str("UserName", "userName", false, userNameRule)
-	if err := q.err(); err != nil {
-		return nil, err
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	a, u, err := r.target(q, name, named)
-	if err != nil {
-		return nil, err
-	}
-	keys := *keysOf(a, u)
-	i, err := findKey(keys, id)
-	if err != nil {
-		return nil, err
-	}
-	k := keys[i]
-	prev := k.status
-	k.status = status
-	r.indexKey(a, u, k)
-	if err := r.saveLocked(); err != nil {
-		k.status = prev
+	return r.onUser(q, name, named, true, func(a *account, u *user) (any, *awsapi.Error) {
+		keys := *keysOf(a, u)
+		i, err := findKey(keys, id)
+		if err != nil {
+			return nil, err
+		}
+		k := keys[i]
+		prev := k.status
+		k.status = status
 		r.indexKey(a, u, k)
-		return nil, storageFailure(err)
-	}
-	return nil, nil
+		return nil, r.commitLocked(func() { k.status = prev; r.indexKey(a, u, k) })
+	})
 }
 
 // ---- XML shapes (botocore iam model) ----
@@ -527,6 +393,18 @@ type xmlTag struct {
 
 type xmlTags struct {
 	Members []xmlTag `xml:"member"`
+}
+
+// tagsXML is the Tags shape of tags: nil (no element) for none.
+func tagsXML(tags []Tag) *xmlTags {
+	if len(tags) == 0 {
+		return nil
+	}
+	x := &xmlTags{Members: make([]xmlTag, len(tags))}
+	for i, t := range tags {
+		x.Members[i] = xmlTag(t)
+	}
+	return x
 }
 
 // xmlUser is the User shape. The root user has no Path or UserName.
@@ -547,11 +425,8 @@ func userXML(a *account, u *user, withTags bool) xmlUser {
 		Arn:        userARN(a.ID, u.path, u.name),
 		CreateDate: isoTime(u.created),
 	}
-	if withTags && len(u.tags) > 0 {
-		x.Tags = &xmlTags{}
-		for _, t := range u.tags {
-			x.Tags.Members = append(x.Tags.Members, xmlTag(t))
-		}
+	if withTags {
+		x.Tags = tagsXML(u.tags)
 	}
 	return x
 }
@@ -565,14 +440,6 @@ func userNameOf(u *user) string {
 
 type userResult struct {
 	User xmlUser `xml:"User"`
-}
-
-type listUsersResult struct {
-	Users struct {
-		Members []xmlUser `xml:"member"`
-	} `xml:"Users"`
-	IsTruncated bool   `xml:"IsTruncated"`
-	Marker      string `xml:"Marker,omitempty"`
 }
 
 type xmlAccessKey struct {
@@ -592,12 +459,4 @@ type xmlAccessKeyMetadata struct {
 	AccessKeyID string `xml:"AccessKeyId"`
 	Status      string `xml:"Status"`
 	CreateDate  string `xml:"CreateDate"`
-}
-
-type listAccessKeysResult struct {
-	AccessKeyMetadata struct {
-		Members []xmlAccessKeyMetadata `xml:"member"`
-	} `xml:"AccessKeyMetadata"`
-	IsTruncated bool   `xml:"IsTruncated"`
-	Marker      string `xml:"Marker,omitempty"`
 }

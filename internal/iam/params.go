@@ -2,12 +2,15 @@ package iam
 
 import (
 	"encoding/base64"
+	"encoding/xml"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/edgegate/edgegate/internal/awsapi"
 )
 
 // strRule is one string member's constraints in the IAM model: length
@@ -178,6 +181,14 @@ func (p *params) str(name, member string, required bool, rule strRule) (string, 
 	return v, true
 }
 
+// strOr is str for an optional parameter, def when absent.
+func (p *params) strOr(name, member, def string, rule strRule) string {
+	if v, ok := p.str(name, member, false, rule); ok {
+		return v
+	}
+	return def
+}
+
 func (p *params) check(member, v string, rule strRule) {
 	n := utf8.RuneCountInString(v)
 	if n < rule.min {
@@ -249,36 +260,57 @@ type listing struct {
 	limit int
 }
 
-// listing reads Marker and MaxItems (default 100). A marker is the
-// base64url of the sort key of the first item of the next page.
-func (p *params) listing() (listing, bool) {
+// listing reads Marker and MaxItems (default 100), the last parameters a
+// list operation reads, and then reports the request's invalid
+// parameters. A marker is the base64url of the sort key of the first item
+// of the next page.
+func (p *params) listing() (listing, *awsapi.Error) {
 	marker, hasMarker := p.str("Marker", "marker", false, markerRule)
 	l := listing{limit: p.maxItems(100)}
-	if hasMarker && len(p.msgs) == 0 {
+	if err := p.err(); err != nil {
+		return l, err
+	}
+	if hasMarker {
 		b, err := base64.RawURLEncoding.DecodeString(marker)
 		if err != nil || len(b) == 0 {
-			return l, false
+			return l, errBadMarker
 		}
 		l.from = string(b)
 	}
-	return l, true
+	return l, nil
+}
+
+// xmlPage is the result of a listing: <LIST><member>…</member>…</LIST>
+// <IsTruncated/><Marker/>, LIST the listing's own name (Users, Roles, …),
+// which page sets.
+type xmlPage[X any] struct {
+	List struct {
+		XMLName xml.Name
+		Members []X `xml:"member"`
+	}
+	IsTruncated bool   `xml:"IsTruncated"`
+	Marker      string `xml:"Marker,omitempty"`
 }
 
 // page applies l to items sorted by key: the items from l.from on, at
-// most l.limit of them, and the marker of the next page ("" on the last).
-func page[T any](l listing, items []T, key func(T) string) (out []T, next string) {
-	out = []T{}
+// most l.limit of them, as toXML renders them in the listing named list,
+// and the marker of the next page (none on the last).
+func page[T, X any](l listing, list string, items []T, key func(T) string, toXML func(T) X) xmlPage[X] {
+	var res xmlPage[X]
+	res.List.XMLName.Local = list
+	res.List.Members = []X{}
 	for _, it := range items {
 		k := key(it)
 		if k < l.from {
 			continue
 		}
-		if len(out) == l.limit {
-			return out, base64.RawURLEncoding.EncodeToString([]byte(k))
+		if len(res.List.Members) == l.limit {
+			res.IsTruncated, res.Marker = true, base64.RawURLEncoding.EncodeToString([]byte(k))
+			break
 		}
-		out = append(out, it)
+		res.List.Members = append(res.List.Members, toXML(it))
 	}
-	return out, ""
+	return res
 }
 
 // enum reads a required parameter that must be one of values.
@@ -294,9 +326,9 @@ func (p *params) enum(name, member string, values ...string) string {
 	return v
 }
 
-// tags reads Tags.member.N.Key / Tags.member.N.Value (N from 1).
-func (p *params) tags() []Tag {
-	const prefix = "Tags.member."
+// indexes returns the Ns of the parameters named prefix + N or
+// prefix + N + "." + anything (N from 1), in increasing order.
+func (p *params) indexes(prefix string) []int {
 	var idx []int
 	for k := range p.form {
 		rest, ok := strings.CutPrefix(k, prefix)
@@ -304,17 +336,19 @@ func (p *params) tags() []Tag {
 			continue
 		}
 		num, _, _ := strings.Cut(rest, ".")
-		n, err := strconv.Atoi(num)
-		if err != nil || n < 1 {
-			continue
-		}
-		if !slices.Contains(idx, n) {
+		if n, err := strconv.Atoi(num); err == nil && n >= 1 && !slices.Contains(idx, n) {
 			idx = append(idx, n)
 		}
 	}
 	slices.Sort(idx)
+	return idx
+}
+
+// tags reads Tags.member.N.Key / Tags.member.N.Value (N from 1).
+func (p *params) tags() []Tag {
+	const prefix = "Tags.member."
 	var out []Tag
-	for _, n := range idx {
+	for _, n := range p.indexes(prefix) {
 		base := prefix + strconv.Itoa(n)
 		member := "tags." + strconv.Itoa(n) + ".member"
 		k, _ := p.str(base+".Key", member+".key", true, tagKeyRule)

@@ -78,14 +78,7 @@ type inlinePolicy struct {
 	pol       *policy.Policy
 }
 
-// policyHolder is what users and roles share: inline policies (by exact
-// name) and attached managed policies (ARNs, in attachment order).
-type policyHolder struct {
-	inline   map[string]*inlinePolicy
-	attached []string
-}
-
-func (h *policyHolder) inlineNames() []string {
+func (h *entity) inlineNames() []string {
 	names := make([]string, 0, len(h.inline))
 	for n := range h.inline {
 		names = append(names, n)
@@ -96,7 +89,7 @@ func (h *policyHolder) inlineNames() []string {
 
 // inlineSize is the summed size of h's inline policies, replacing the one
 // named replace (if any) by one of size add.
-func (h *policyHolder) inlineSize(replace string, add int) int {
+func (h *entity) inlineSize(replace string, add int) int {
 	n := add
 	for name, p := range h.inline {
 		if name != replace {
@@ -106,7 +99,7 @@ func (h *policyHolder) inlineSize(replace string, add int) int {
 	return n
 }
 
-func (h *policyHolder) isAttached(arn string) bool { return slices.Contains(h.attached, arn) }
+func (h *entity) isAttached(arn string) bool { return slices.Contains(h.attached, arn) }
 
 // managedPolicy is a customer managed policy, or one of the built-in AWS
 // managed policies (account "aws", read-only).
@@ -237,12 +230,12 @@ func (r *Registry) reindexPoliciesLocked() {
 	idx := make(map[string][]NamedPolicy, len(r.polIndex))
 	for _, a := range r.order {
 		for _, u := range a.users {
-			if pols := r.namedPolicies(a, "user", u.name, &u.policyHolder); len(pols) > 0 {
+			if pols := r.namedPolicies(a, userHolder.kind, &u.entity); len(pols) > 0 {
 				idx[u.id] = pols
 			}
 		}
 		for _, ro := range a.roles {
-			if pols := r.namedPolicies(a, "role", ro.name, &ro.policyHolder); len(pols) > 0 {
+			if pols := r.namedPolicies(a, roleHolder.kind, &ro.entity); len(pols) > 0 {
 				idx[ro.id] = pols
 			}
 		}
@@ -250,13 +243,14 @@ func (r *Registry) reindexPoliciesLocked() {
 	r.polIndex = idx
 }
 
-func (r *Registry) namedPolicies(a *account, kind, owner string, h *policyHolder) []NamedPolicy {
+// namedPolicies lists the identity policies of h, a user or role (kind).
+func (r *Registry) namedPolicies(a *account, kind string, h *entity) []NamedPolicy {
 	if len(h.inline) == 0 && len(h.attached) == 0 {
 		return nil
 	}
 	out := make([]NamedPolicy, 0, len(h.inline)+len(h.attached))
 	for _, name := range h.inlineNames() {
-		out = append(out, NamedPolicy{Name: name, ARN: "inline:" + kind + "/" + owner + "/" + name, Policy: h.inline[name].pol})
+		out = append(out, NamedPolicy{Name: name, ARN: "inline:" + kind + "/" + h.name + "/" + name, Policy: h.inline[name].pol})
 	}
 	for _, arn := range h.attached {
 		m, ok := r.lookupPolicy(a, arn)

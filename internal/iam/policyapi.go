@@ -6,52 +6,39 @@ import (
 	"strings"
 
 	"github.com/edgegate/edgegate/internal/awsapi"
+	"github.com/edgegate/edgegate/internal/policy"
 )
 
 // maxPolicyVersions is IAM's limit of versions per managed policy.
 const maxPolicyVersions = 5
 
-// sortedPolicies returns a's customer managed policies ordered by name,
-// case-insensitively.
-func (a *account) sortedPolicies() []*managedPolicy {
-	out := make([]*managedPolicy, 0, len(a.policies))
-	for _, m := range a.policies {
-		out = append(out, m)
-	}
-	slices.SortFunc(out, func(x, y *managedPolicy) int {
-		return strings.Compare(strings.ToLower(x.name), strings.ToLower(y.name))
+// onPolicy is inAccount for fn on the managed policy arn names. It
+// authorizes on the ARN before reporting that the policy does not exist;
+// a change (write) must be to a customer managed policy: AWS managed
+// policies cannot be changed by anyone.
+func (r *Registry) onPolicy(q *iamRequest, arn string, write bool, fn func(*account, *managedPolicy) (any, *awsapi.Error)) (any, *awsapi.Error) {
+	return r.inAccount(q, write, func(a *account) (any, *awsapi.Error) {
+		if err := q.authorize(arn); err != nil {
+			return nil, err
+		}
+		m, ok := r.lookupPolicy(a, arn)
+		if !ok {
+			return nil, noSuchPolicy(arn)
+		}
+		if write && m.isAWS() {
+			return nil, accessDenied(q.caller.ARN, q.action, arn)
+		}
+		return fn(a, m)
 	})
-	return out
 }
 
-// policyTarget resolves the managed policy a request's PolicyArn names,
-// authorizing on the ARN before reporting that it does not exist. When
-// change is set the policy must be a customer managed one: AWS managed
-// policies cannot be changed by anyone. The caller holds the lock.
-func (r *Registry) policyTarget(q *iamRequest, arn string, change bool) (*account, *managedPolicy, *awsapi.Error) {
-	a, err := r.callerAccount(q)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := q.authorize(arn); err != nil {
-		return nil, nil, err
-	}
-	m, ok := r.lookupPolicy(a, arn)
-	if !ok {
-		return nil, nil, noSuchPolicy(arn)
-	}
-	if change && m.isAWS() {
-		return nil, nil, accessDenied(q.caller.ARN, q.action, arn)
-	}
-	return a, m, nil
-}
+// policyKind describes customer managed policies to create.
+var policyKind = &entityKind[*managedPolicy]{kind: "policy", arn: policyARN, idPrefix: policyIDPrefix, exists: policyExists,
+	in: func(a *account) map[string]*managedPolicy { return a.policies }}
 
 func (r *Registry) createPolicy(q *iamRequest) (any, *awsapi.Error) {
 	name, _ := q.str("PolicyName", "policyName", true, policyNameRule)
-	path, ok := q.str("Path", "path", false, policyPathRule)
-	if !ok {
-		path = "/"
-	}
+	path := q.strOr("Path", "path", "/", policyPathRule)
 	doc, _ := q.str("PolicyDocument", "policyDocument", true, policyDocumentRule)
 	desc, _ := q.str("Description", "description", false, policyDescriptionRule)
 	tags := q.tags()
@@ -61,35 +48,15 @@ func (r *Registry) createPolicy(q *iamRequest) (any, *awsapi.Error) {
 	if err := checkTagKeys(tags); err != nil {
 		return nil, err
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	a, err := r.callerAccount(q)
+	defer r.lock(true)()
+	a, m, err := create(r, q, policyKind, path, name, doc, parseManagedPolicy, func(a *account, id string, pol *policy.Policy) *managedPolicy {
+		return &managedPolicy{
+			account: a.ID, name: name, path: path, id: id, description: desc, created: q.now, tags: tags,
+			versions:       []*policyVersion{{id: "v1", doc: doc, pol: pol, created: q.now}},
+			defaultVersion: "v1", nextVersion: 2,
+		}
+	})
 	if err != nil {
-		return nil, err
-	}
-	if err := q.authorize(policyARN(a.ID, path, name)); err != nil {
-		return nil, err
-	}
-	pol, err := parseManagedPolicy(doc)
-	if err != nil {
-		return nil, err
-	}
-	lk := strings.ToLower(name)
-	if _, exists := a.policies[lk]; exists {
-		return nil, policyExists(name)
-	}
-	id, gerr := r.newUniqueID(policyIDPrefix)
-	if gerr != nil {
-		return nil, storageFailure(gerr)
-	}
-	m := &managedPolicy{
-		account: a.ID, name: name, path: path, id: id, description: desc, created: q.now, tags: tags,
-		versions:       []*policyVersion{{id: "v1", doc: doc, pol: pol, created: q.now}},
-		defaultVersion: "v1", nextVersion: 2,
-	}
-	a.policies[lk] = m
-	r.uniqueIDs[id] = struct{}{}
-	if err := r.commitLocked(func() { delete(a.policies, lk); delete(r.uniqueIDs, id) }); err != nil {
 		return nil, err
 	}
 	return policyResult{Policy: policyXML(a, m, true)}, nil
@@ -97,39 +64,22 @@ func (r *Registry) createPolicy(q *iamRequest) (any, *awsapi.Error) {
 
 func (r *Registry) getPolicy(q *iamRequest) (any, *awsapi.Error) {
 	arn, _ := q.str("PolicyArn", "policyArn", true, arnRule)
-	if err := q.err(); err != nil {
-		return nil, err
-	}
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	a, m, err := r.policyTarget(q, arn, false)
-	if err != nil {
-		return nil, err
-	}
-	return policyResult{Policy: policyXML(a, m, true)}, nil
+	return r.onPolicy(q, arn, false, func(a *account, m *managedPolicy) (any, *awsapi.Error) {
+		return policyResult{Policy: policyXML(a, m, true)}, nil
+	})
 }
 
 func (r *Registry) deletePolicy(q *iamRequest) (any, *awsapi.Error) {
 	arn, _ := q.str("PolicyArn", "policyArn", true, arnRule)
-	if err := q.err(); err != nil {
-		return nil, err
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	a, m, err := r.policyTarget(q, arn, true)
-	if err != nil {
-		return nil, err
-	}
-	if attachmentCount(a, arn) > 0 {
-		return nil, errDeleteConflict.WithMessage("Cannot delete a policy attached to entities.")
-	}
-	if len(m.versions) > 1 {
-		return nil, errDeleteConflict.WithMessage("This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.")
-	}
-	lk := strings.ToLower(m.name)
-	delete(a.policies, lk)
-	delete(r.uniqueIDs, m.id)
-	return nil, r.commitLocked(func() { a.policies[lk] = m; r.uniqueIDs[m.id] = struct{}{} })
+	return r.onPolicy(q, arn, true, func(a *account, m *managedPolicy) (any, *awsapi.Error) {
+		if attachmentCount(a, arn) > 0 {
+			return nil, errDeleteConflict.WithMessage("Cannot delete a policy attached to entities.")
+		}
+		if len(m.versions) > 1 {
+			return nil, errDeleteConflict.WithMessage("This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.")
+		}
+		return nil, remove(r, a.policies, m.name, m.id)
+	})
 }
 
 func (r *Registry) listPolicies(q *iamRequest) (any, *awsapi.Error) {
@@ -141,24 +91,14 @@ func (r *Registry) listPolicies(q *iamRequest) (any, *awsapi.Error) {
 		}
 	}
 	onlyAttached := q.boolean("OnlyAttached", "onlyAttached")
-	prefix, ok := q.str("PathPrefix", "pathPrefix", false, pathPrefixRule)
-	if !ok {
-		prefix = "/"
-	}
-	l, markerOK := q.listing()
-	if err := q.err(); err != nil {
-		return nil, err
-	}
-	if !markerOK {
-		return nil, errBadMarker
-	}
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	a, err := r.callerAccount(q)
+	prefix := q.strOr("PathPrefix", "pathPrefix", "/", pathPrefixRule)
+	l, err := q.listing()
 	if err != nil {
 		return nil, err
 	}
-	if err := q.authorize(policyARN(a.ID, "/", "")); err != nil {
+	defer r.lock(false)()
+	a, err := r.authorizedAccount(q, policyARN, "/", "")
+	if err != nil {
 		return nil, err
 	}
 	// AWS managed policies first, then the account's; each by name. The
@@ -182,138 +122,93 @@ func (r *Registry) listPolicies(q *iamRequest) (any, *awsapi.Error) {
 	items = slices.DeleteFunc(items, func(it item) bool {
 		return !strings.HasPrefix(it.m.path, prefix) || onlyAttached && attachmentCount(a, it.m.arn()) == 0
 	})
-	got, next := page(l, items, func(it item) string { return it.key })
-	res := listPoliciesResult{IsTruncated: next != "", Marker: next}
-	res.Policies.Members = make([]xmlPolicy, len(got))
-	for i, it := range got {
-		res.Policies.Members[i] = policyXML(a, it.m, false)
-	}
-	return res, nil
+	return page(l, "Policies", items, func(it item) string { return it.key },
+		func(it item) xmlPolicy { return policyXML(a, it.m, false) }), nil
 }
 
 func (r *Registry) getPolicyVersion(q *iamRequest) (any, *awsapi.Error) {
 	arn, _ := q.str("PolicyArn", "policyArn", true, arnRule)
 	vid, _ := q.str("VersionId", "versionId", true, versionIDRule)
-	if err := q.err(); err != nil {
-		return nil, err
-	}
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	_, m, err := r.policyTarget(q, arn, false)
-	if err != nil {
-		return nil, err
-	}
-	v := m.version(vid)
-	if v == nil {
-		return nil, noSuchPolicyVersion(arn, vid)
-	}
-	x := versionXML(m, v)
-	x.Document = encodeDocument(v.doc)
-	return policyVersionResult{PolicyVersion: x}, nil
+	return r.onPolicy(q, arn, false, func(_ *account, m *managedPolicy) (any, *awsapi.Error) {
+		v := m.version(vid)
+		if v == nil {
+			return nil, noSuchPolicyVersion(arn, vid)
+		}
+		x := versionXML(m, v)
+		x.Document = encodeDocument(v.doc)
+		return policyVersionResult{PolicyVersion: x}, nil
+	})
 }
 
 func (r *Registry) createPolicyVersion(q *iamRequest) (any, *awsapi.Error) {
 	arn, _ := q.str("PolicyArn", "policyArn", true, arnRule)
 	doc, _ := q.str("PolicyDocument", "policyDocument", true, policyDocumentRule)
 	setDefault := q.boolean("SetAsDefault", "setAsDefault")
-	if err := q.err(); err != nil {
-		return nil, err
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	_, m, err := r.policyTarget(q, arn, true)
-	if err != nil {
-		return nil, err
-	}
-	pol, err := parseManagedPolicy(doc)
-	if err != nil {
-		return nil, err
-	}
-	if len(m.versions) >= maxPolicyVersions {
-		return nil, errLimitExceeded.WithMessage("A managed policy can have up to 5 versions. Before you create a new version, you must delete an existing version.")
-	}
-	v := &policyVersion{id: "v" + strconv.Itoa(m.nextVersion), doc: doc, pol: pol, created: q.now}
-	oldVersions, oldDefault := m.versions, m.defaultVersion
-	m.versions = append(slices.Clone(m.versions), v)
-	m.nextVersion++
-	if setDefault {
-		m.defaultVersion = v.id
-	}
-	if err := r.commitLocked(func() { m.versions, m.defaultVersion = oldVersions, oldDefault; m.nextVersion-- }); err != nil {
-		return nil, err
-	}
-	return policyVersionResult{PolicyVersion: versionXML(m, v)}, nil
+	return r.onPolicy(q, arn, true, func(_ *account, m *managedPolicy) (any, *awsapi.Error) {
+		pol, err := parseManagedPolicy(doc)
+		if err != nil {
+			return nil, err
+		}
+		if len(m.versions) >= maxPolicyVersions {
+			return nil, errLimitExceeded.WithMessage("A managed policy can have up to 5 versions. Before you create a new version, you must delete an existing version.")
+		}
+		v := &policyVersion{id: "v" + strconv.Itoa(m.nextVersion), doc: doc, pol: pol, created: q.now}
+		oldVersions, oldDefault := m.versions, m.defaultVersion
+		m.versions = append(slices.Clone(m.versions), v)
+		m.nextVersion++
+		if setDefault {
+			m.defaultVersion = v.id
+		}
+		if err := r.commitLocked(func() { m.versions, m.defaultVersion = oldVersions, oldDefault; m.nextVersion-- }); err != nil {
+			return nil, err
+		}
+		return policyVersionResult{PolicyVersion: versionXML(m, v)}, nil
+	})
 }
 
 func (r *Registry) deletePolicyVersion(q *iamRequest) (any, *awsapi.Error) {
 	arn, _ := q.str("PolicyArn", "policyArn", true, arnRule)
 	vid, _ := q.str("VersionId", "versionId", true, versionIDRule)
-	if err := q.err(); err != nil {
-		return nil, err
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	_, m, err := r.policyTarget(q, arn, true)
-	if err != nil {
-		return nil, err
-	}
-	i := slices.IndexFunc(m.versions, func(v *policyVersion) bool { return v.id == vid })
-	if i < 0 {
-		return nil, noSuchPolicyVersion(arn, vid)
-	}
-	if vid == m.defaultVersion {
-		return nil, errDeleteConflict.WithMessage("Cannot delete the default version of a policy.")
-	}
-	old := m.versions
-	m.versions = slices.Delete(slices.Clone(old), i, i+1)
-	return nil, r.commitLocked(func() { m.versions = old })
+	return r.onPolicy(q, arn, true, func(_ *account, m *managedPolicy) (any, *awsapi.Error) {
+		i := slices.IndexFunc(m.versions, func(v *policyVersion) bool { return v.id == vid })
+		if i < 0 {
+			return nil, noSuchPolicyVersion(arn, vid)
+		}
+		if vid == m.defaultVersion {
+			return nil, errDeleteConflict.WithMessage("Cannot delete the default version of a policy.")
+		}
+		old := m.versions
+		m.versions = slices.Delete(slices.Clone(old), i, i+1)
+		return nil, r.commitLocked(func() { m.versions = old })
+	})
 }
 
 func (r *Registry) setDefaultPolicyVersion(q *iamRequest) (any, *awsapi.Error) {
 	arn, _ := q.str("PolicyArn", "policyArn", true, arnRule)
 	vid, _ := q.str("VersionId", "versionId", true, versionIDRule)
-	if err := q.err(); err != nil {
-		return nil, err
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	_, m, err := r.policyTarget(q, arn, true)
-	if err != nil {
-		return nil, err
-	}
-	if m.version(vid) == nil {
-		return nil, noSuchPolicyVersion(arn, vid)
-	}
-	old := m.defaultVersion
-	m.defaultVersion = vid
-	return nil, r.commitLocked(func() { m.defaultVersion = old })
+	return r.onPolicy(q, arn, true, func(_ *account, m *managedPolicy) (any, *awsapi.Error) {
+		if m.version(vid) == nil {
+			return nil, noSuchPolicyVersion(arn, vid)
+		}
+		old := m.defaultVersion
+		m.defaultVersion = vid
+		return nil, r.commitLocked(func() { m.defaultVersion = old })
+	})
 }
 
 func (r *Registry) listPolicyVersions(q *iamRequest) (any, *awsapi.Error) {
 	arn, _ := q.str("PolicyArn", "policyArn", true, arnRule)
-	l, markerOK := q.listing()
-	if err := q.err(); err != nil {
-		return nil, err
-	}
-	if !markerOK {
-		return nil, errBadMarker
-	}
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	_, m, err := r.policyTarget(q, arn, false)
+	l, err := q.listing()
 	if err != nil {
 		return nil, err
 	}
-	// Newest first, as IAM lists them.
-	vs := slices.Clone(m.versions)
-	slices.Reverse(vs)
-	got, next := page(l, vs, func(v *policyVersion) string { return positionKey(1<<30 - versionNumber(v.id)) })
-	res := listPolicyVersionsResult{IsTruncated: next != "", Marker: next}
-	res.Versions.Members = make([]xmlPolicyVersion, len(got))
-	for i, v := range got {
-		res.Versions.Members[i] = versionXML(m, v)
-	}
-	return res, nil
+	return r.onPolicy(q, arn, false, func(_ *account, m *managedPolicy) (any, *awsapi.Error) {
+		// Newest first, as IAM lists them.
+		vs := slices.Clone(m.versions)
+		slices.Reverse(vs)
+		return page(l, "Versions", vs, func(v *policyVersion) string { return positionKey(1<<30 - versionNumber(v.id)) },
+			func(v *policyVersion) xmlPolicyVersion { return versionXML(m, v) }), nil
+	})
 }
 
 // versionNumber is N of "vN".
@@ -334,51 +229,41 @@ func (r *Registry) listEntitiesForPolicy(q *iamRequest) (any, *awsapi.Error) {
 			q.fail("entityFilter", &v, "must satisfy enum value set: [User, Role, Group, LocalManagedPolicy, AWSManagedPolicy]")
 		}
 	}
-	prefix, ok := q.str("PathPrefix", "pathPrefix", false, pathPrefixRule)
-	if !ok {
-		prefix = "/"
-	}
-	if _, ok := q.listing(); !ok {
-		return nil, errBadMarker
-	}
-	if err := q.err(); err != nil {
+	prefix := q.strOr("PathPrefix", "pathPrefix", "/", pathPrefixRule)
+	if _, err := q.listing(); err != nil {
 		return nil, err
 	}
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	a, m, err := r.policyTarget(q, arn, false)
-	if err != nil {
-		return nil, err
-	}
-	var res listEntitiesResult
-	res.PolicyUsers.Members = []xmlPolicyUser{}
-	res.PolicyRoles.Members = []xmlPolicyRole{}
-	want := func(kind string) bool {
-		switch filter {
-		case "":
-			return true
-		case "LocalManagedPolicy":
-			return !m.isAWS()
-		case "AWSManagedPolicy":
-			return m.isAWS()
+	return r.onPolicy(q, arn, false, func(a *account, m *managedPolicy) (any, *awsapi.Error) {
+		var res listEntitiesResult
+		res.PolicyUsers.Members = []xmlPolicyUser{}
+		res.PolicyRoles.Members = []xmlPolicyRole{}
+		want := func(kind string) bool {
+			switch filter {
+			case "":
+				return true
+			case "LocalManagedPolicy":
+				return !m.isAWS()
+			case "AWSManagedPolicy":
+				return m.isAWS()
+			}
+			return filter == kind
 		}
-		return filter == kind
-	}
-	if want("User") {
-		for _, u := range a.sortedUsers() {
-			if u.isAttached(arn) && strings.HasPrefix(u.path, prefix) {
-				res.PolicyUsers.Members = append(res.PolicyUsers.Members, xmlPolicyUser{UserName: u.name, UserID: u.id})
+		if want("User") {
+			for _, u := range sorted(a.users) {
+				if u.isAttached(arn) && strings.HasPrefix(u.path, prefix) {
+					res.PolicyUsers.Members = append(res.PolicyUsers.Members, xmlPolicyUser{UserName: u.name, UserID: u.id})
+				}
 			}
 		}
-	}
-	if want("Role") {
-		for _, ro := range a.sortedRoles() {
-			if ro.isAttached(arn) && strings.HasPrefix(ro.path, prefix) {
-				res.PolicyRoles.Members = append(res.PolicyRoles.Members, xmlPolicyRole{RoleName: ro.name, RoleID: ro.id})
+		if want("Role") {
+			for _, ro := range sorted(a.roles) {
+				if ro.isAttached(arn) && strings.HasPrefix(ro.path, prefix) {
+					res.PolicyRoles.Members = append(res.PolicyRoles.Members, xmlPolicyRole{RoleName: ro.name, RoleID: ro.id})
+				}
 			}
 		}
-	}
-	return res, nil
+		return res, nil
+	})
 }
 
 // ---- XML shapes ----
@@ -408,26 +293,13 @@ func policyXML(a *account, m *managedPolicy, detail bool) xmlPolicy {
 	}
 	if detail {
 		x.Description = m.description
-		if len(m.tags) > 0 {
-			x.Tags = &xmlTags{}
-			for _, t := range m.tags {
-				x.Tags.Members = append(x.Tags.Members, xmlTag(t))
-			}
-		}
+		x.Tags = tagsXML(m.tags)
 	}
 	return x
 }
 
 type policyResult struct {
 	Policy xmlPolicy `xml:"Policy"`
-}
-
-type listPoliciesResult struct {
-	Policies struct {
-		Members []xmlPolicy `xml:"member"`
-	} `xml:"Policies"`
-	IsTruncated bool   `xml:"IsTruncated"`
-	Marker      string `xml:"Marker,omitempty"`
 }
 
 // xmlPolicyVersion is the PolicyVersion shape; Document is only in
@@ -445,14 +317,6 @@ func versionXML(m *managedPolicy, v *policyVersion) xmlPolicyVersion {
 
 type policyVersionResult struct {
 	PolicyVersion xmlPolicyVersion `xml:"PolicyVersion"`
-}
-
-type listPolicyVersionsResult struct {
-	Versions struct {
-		Members []xmlPolicyVersion `xml:"member"`
-	} `xml:"Versions"`
-	IsTruncated bool   `xml:"IsTruncated"`
-	Marker      string `xml:"Marker,omitempty"`
 }
 
 type xmlPolicyUser struct {

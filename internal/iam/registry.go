@@ -4,10 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -50,24 +50,33 @@ type accessKey struct {
 	configured bool
 }
 
-// user is an IAM user.
-type user struct {
+// entity is what users and roles share: their name, path, unique id,
+// creation time and tags, and their identity policies: inline policies (by
+// exact name) and attached managed policies (ARNs, in attachment order).
+type entity struct {
 	name, path, id string
 	created        time.Time
 	tags           []Tag
-	keys           []*accessKey
-	policyHolder
+	inline         map[string]*inlinePolicy
+	attached       []string
+}
+
+// base makes users and roles holders (see holderKind).
+func (e *entity) base() *entity { return e }
+
+// user is an IAM user.
+type user struct {
+	entity
+	keys []*accessKey
 }
 
 // role is an IAM role.
 type role struct {
-	name, path, id, description string
-	created                     time.Time
-	maxSession                  int // seconds, 3600..43200
-	trustDoc                    string
-	trust                       *policy.Policy
-	tags                        []Tag
-	policyHolder
+	entity
+	description string
+	maxSession  int // seconds, 3600..43200
+	trustDoc    string
+	trust       *policy.Policy
 }
 
 func (ro *role) arn(accountID string) string { return roleARN(accountID, ro.path, ro.name) }
@@ -327,25 +336,20 @@ func (r *Registry) PrincipalForKey(accessKeyID string) (identity.Principal, bool
 }
 
 // Account returns the configured account with the given id.
-func (r *Registry) Account(id string) (Account, bool) {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	a, ok := r.accounts[id]
-	if !ok {
-		return Account{}, false
-	}
-	return a.Account, true
-}
+func (r *Registry) Account(id string) (Account, bool) { return r.accountIn(r.accounts, id) }
 
 // AccountByCanonicalID returns the account whose S3 canonical user id is cid.
 func (r *Registry) AccountByCanonicalID(cid string) (Account, bool) {
+	return r.accountIn(r.byCanonical, cid)
+}
+
+func (r *Registry) accountIn(m map[string]*account, key string) (Account, bool) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	a, ok := r.byCanonical[cid]
-	if !ok {
-		return Account{}, false
+	if a, ok := m[key]; ok {
+		return a.Account, true
 	}
-	return a.Account, true
+	return Account{}, false
 }
 
 // Accounts returns every configured account: the default account first
@@ -360,49 +364,46 @@ func (r *Registry) Accounts() []Account {
 	return out
 }
 
-// lookupUser finds a user by name, case-insensitively as IAM does.
-func (a *account) lookupUser(name string) (*user, bool) {
-	u, ok := a.users[strings.ToLower(name)]
-	return u, ok
-}
-
-// sortedUsers returns a's users ordered by name, case-insensitively.
-func (a *account) sortedUsers() []*user {
-	us := make([]*user, 0, len(a.users))
-	for _, u := range a.users {
-		us = append(us, u)
+// sorted returns the values of m (users, roles or managed policies, by
+// lowercased name) ordered by name, case-insensitively.
+func sorted[T any](m map[string]T) []T {
+	out := make([]T, 0, len(m))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		out = append(out, m[k])
 	}
-	slices.SortFunc(us, func(x, y *user) int { return strings.Compare(strings.ToLower(x.name), strings.ToLower(y.name)) })
-	return us
+	return out
 }
 
-// newKeyID returns an access key id no key uses. The caller holds the lock.
-func (r *Registry) newKeyID() (string, error) {
+// newID returns an id no entity or key has: prefix and random base32
+// characters, n in all, that used does not refuse. what names it in the
+// error. The caller holds the lock.
+func (r *Registry) newID(prefix string, n int, what string, used func(id string) bool) (string, error) {
 	for range 100 {
-		id, err := randomString(r.rand, accessKeyPrefix, accessKeyIDLen, base32Alphabet)
+		id, err := randomString(r.rand, prefix, n, base32Alphabet)
 		if err != nil {
 			return "", err
 		}
-		if _, used := r.keys[id]; !used && !r.orphanHasKey(id) {
+		if !used(id) {
 			return id, nil
 		}
 	}
-	return "", errors.New("iam: could not find an unused access key id")
+	return "", errors.New("iam: could not find an unused " + what)
+}
+
+// keyUsed reports whether an access key id is in use, in the records of
+// unconfigured accounts too. The caller holds the lock.
+func (r *Registry) keyUsed(id string) bool {
+	_, used := r.keys[id]
+	return used || r.orphanHasKey(id)
 }
 
 // newUniqueID returns a unique id (prefix AIDA, AROA or ANPA) no entity
 // has. The caller holds the lock.
 func (r *Registry) newUniqueID(prefix string) (string, error) {
-	for range 100 {
-		id, err := randomString(r.rand, prefix, uniqueIDLen, base32Alphabet)
-		if err != nil {
-			return "", err
-		}
-		if _, used := r.uniqueIDs[id]; !used {
-			return id, nil
-		}
-	}
-	return "", errors.New("iam: could not find an unused unique id")
+	return r.newID(prefix, uniqueIDLen, "unique id", func(id string) bool {
+		_, used := r.uniqueIDs[id]
+		return used
+	})
 }
 
 func (r *Registry) orphanHasKey(id string) bool {

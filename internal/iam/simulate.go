@@ -105,22 +105,8 @@ type ctxEntry struct {
 // ContextKeyType, ContextKeyValues.member.M}.
 func (p *params) contextEntries() []ctxEntry {
 	const prefix = "ContextEntries.member."
-	var idx []int
-	for k := range p.form {
-		rest, ok := strings.CutPrefix(k, prefix)
-		if !ok {
-			continue
-		}
-		num, _, _ := strings.Cut(rest, ".")
-		n, err := strconv.Atoi(num)
-		if err != nil || n < 1 || slices.Contains(idx, n) {
-			continue
-		}
-		idx = append(idx, n)
-	}
-	slices.Sort(idx)
 	var out []ctxEntry
-	for _, n := range idx {
+	for _, n := range p.indexes(prefix) {
 		base := prefix + strconv.Itoa(n) + "."
 		member := "contextEntries." + strconv.Itoa(n) + ".member."
 		e := ctxEntry{typ: "string"}
@@ -963,34 +949,20 @@ func (r *Registry) simulatePrincipalPolicy(q *iamRequest) (any, *awsapi.Error) {
 
 	r.mu.RLock()
 	a, err := r.callerAccount(q)
-	if err != nil {
-		r.mu.RUnlock()
-		return nil, err
-	}
-	if err := q.authorize(source); err != nil {
-		r.mu.RUnlock()
-		return nil, err
+	if err == nil {
+		err = q.authorize(source)
 	}
 	var named []NamedPolicy
 	switch {
+	case err != nil:
 	case src.account != a.ID:
 		err = errNoSuchEntity.WithMessage("The entity " + source + " cannot be found.")
 	case src.kind == "user":
-		u, ok := a.lookupUser(src.name)
-		if !ok || userARN(a.ID, u.path, u.name) != source {
-			err = noSuchUser(src.name)
-			break
-		}
-		named = r.namedPolicies(a, "user", u.name, &u.policyHolder)
+		named, err = sourcePolicies(r, userHolder, a, src.name, source)
 	case src.kind == "role":
-		ro, ok := a.roles[strings.ToLower(src.name)]
-		if !ok || ro.arn(a.ID) != source {
-			err = noSuchRole(src.name)
-			break
-		}
-		named = r.namedPolicies(a, "role", ro.name, &ro.policyHolder)
+		named, err = sourcePolicies(r, roleHolder, a, src.name, source)
 	default: // edgegate has no groups
-		err = errNoSuchEntity.WithMessage("The group with name " + src.name + " cannot be found.")
+		err = noSuchEntity("group", src.name)
 	}
 	var caller simCaller
 	if err == nil {
@@ -1012,6 +984,16 @@ func (r *Registry) simulatePrincipalPolicy(q *iamRequest) (any, *awsapi.Error) {
 	return r.simulate(q, sp, sim)
 }
 
+// sourcePolicies are the identity policies of the user or role named name
+// in account a, whose ARN must be source. The caller holds the lock.
+func sourcePolicies[T holder](r *Registry, k *holderKind[T], a *account, name, source string) ([]NamedPolicy, *awsapi.Error) {
+	h, arn, ok := k.find(a, name)
+	if !ok || arn != source {
+		return nil, noSuchEntity(k.kind, name)
+	}
+	return r.namedPolicies(a, k.kind, h.base()), nil
+}
+
 // simulateCustomPolicy is SimulateCustomPolicy: the policies of
 // PolicyInputList, simulated as CallerArn (default: the requester's
 // account, without a principal for resource policies).
@@ -1021,12 +1003,9 @@ func (r *Registry) simulateCustomPolicy(q *iamRequest) (any, *awsapi.Error) {
 		return nil, err
 	}
 	r.mu.RLock()
-	a, err := r.callerAccount(q)
-	if err == nil {
-		// SimulateCustomPolicy has no resource; IAM's authorization here
-		// needs one in the caller's account (as ListPolicies does).
-		err = q.authorize(policyARN(a.ID, "/", ""))
-	}
+	// SimulateCustomPolicy has no resource; IAM's authorization here needs
+	// one in the caller's account (as ListPolicies does).
+	a, err := r.authorizedAccount(q, policyARN, "/", "")
 	var caller simCaller
 	if err == nil {
 		caller = simCaller{principal: policy.Principal{Account: a.ID}, account: a.ID}

@@ -36,29 +36,36 @@ type stateAccount struct {
 	Policies []statePolicy `json:"policies,omitempty"`
 }
 
-type stateUser struct {
-	Name             string        `json:"name"`
-	Path             string        `json:"path"`
-	ID               string        `json:"id"`
-	Created          string        `json:"created"`
-	Tags             []Tag         `json:"tags,omitempty"`
-	AccessKeys       []stateKey    `json:"access_keys,omitempty"`
+// stateEntity is what the records of users, roles and customer managed
+// policies begin with.
+type stateEntity struct {
+	Name    string `json:"name"`
+	Path    string `json:"path"`
+	ID      string `json:"id"`
+	Created string `json:"created"`
+}
+
+// stateHeld are the identity policies of a user or role.
+type stateHeld struct {
 	InlinePolicies   []stateInline `json:"inline_policies,omitempty"`
 	AttachedPolicies []string      `json:"attached_policies,omitempty"`
 }
 
+type stateUser struct {
+	stateEntity
+	Tags       []Tag      `json:"tags,omitempty"`
+	AccessKeys []stateKey `json:"access_keys,omitempty"`
+	stateHeld
+}
+
 // stateRole is a role; TrustPolicy is the document as it was given.
 type stateRole struct {
-	Name               string        `json:"name"`
-	Path               string        `json:"path"`
-	ID                 string        `json:"id"`
-	Created            string        `json:"created"`
-	Description        string        `json:"description,omitempty"`
-	MaxSessionDuration int           `json:"max_session_duration"`
-	TrustPolicy        string        `json:"trust_policy"`
-	Tags               []Tag         `json:"tags,omitempty"`
-	InlinePolicies     []stateInline `json:"inline_policies,omitempty"`
-	AttachedPolicies   []string      `json:"attached_policies,omitempty"`
+	stateEntity
+	Description        string `json:"description,omitempty"`
+	MaxSessionDuration int    `json:"max_session_duration"`
+	TrustPolicy        string `json:"trust_policy"`
+	Tags               []Tag  `json:"tags,omitempty"`
+	stateHeld
 }
 
 // stateInline is an inline policy; Document is as it was given.
@@ -69,10 +76,7 @@ type stateInline struct {
 
 // statePolicy is a customer managed policy.
 type statePolicy struct {
-	Name           string               `json:"name"`
-	Path           string               `json:"path"`
-	ID             string               `json:"id"`
-	Created        string               `json:"created"`
+	stateEntity
 	Description    string               `json:"description,omitempty"`
 	DefaultVersion string               `json:"default_version"`
 	NextVersion    int                  `json:"next_version"`
@@ -150,48 +154,16 @@ func (r *Registry) restore(st *stateFile) (err error) {
 			if !validUserName(su.Name) || !validPath(su.Path) {
 				return fmt.Errorf("account %s: invalid user %q (path %q)", sa.ID, su.Name, su.Path)
 			}
-			u := &user{name: su.Name, path: su.Path, id: su.ID, tags: su.Tags}
-			if u.created, err = parseTime(su.Created); err != nil {
-				return fmt.Errorf("account %s, user %s: %w", sa.ID, su.Name, err)
-			}
-			for _, sk := range su.AccessKeys {
-				k, err := restoreKey(sk)
-				if err != nil {
-					return fmt.Errorf("account %s, user %s: %w", sa.ID, su.Name, err)
-				}
-				u.keys = append(u.keys, k)
-			}
-			if u.inline, err = restoreInline(su.InlinePolicies); err != nil {
-				return fmt.Errorf("account %s, user %s: %w", sa.ID, su.Name, err)
-			}
-			u.attached = su.AttachedPolicies
-			lk := strings.ToLower(u.name)
-			if _, dup := a.users[lk]; dup {
-				return fmt.Errorf("account %s: user %s appears twice", sa.ID, su.Name)
-			}
-			a.users[lk] = u
 		}
-		for _, sp := range sa.Policies {
-			m, err := restorePolicy(a.ID, sp)
-			if err != nil {
-				return fmt.Errorf("account %s, policy %s: %w", sa.ID, sp.Name, err)
-			}
-			lk := strings.ToLower(m.name)
-			if _, dup := a.policies[lk]; dup {
-				return fmt.Errorf("account %s: policy %s appears twice", sa.ID, sp.Name)
-			}
-			a.policies[lk] = m
+		if err := restoreAll(sa.ID, "user", sa.Users, a.users, restoreUser); err != nil {
+			return err
 		}
-		for _, sr := range sa.Roles {
-			ro, err := restoreRole(sr)
-			if err != nil {
-				return fmt.Errorf("account %s, role %s: %w", sa.ID, sr.Name, err)
-			}
-			lk := strings.ToLower(ro.name)
-			if _, dup := a.roles[lk]; dup {
-				return fmt.Errorf("account %s: role %s appears twice", sa.ID, sr.Name)
-			}
-			a.roles[lk] = ro
+		restoreOwn := func(sp statePolicy) (*managedPolicy, error) { return restorePolicy(a.ID, sp) }
+		if err := restoreAll(sa.ID, "policy", sa.Policies, a.policies, restoreOwn); err != nil {
+			return err
+		}
+		if err := restoreAll(sa.ID, "role", sa.Roles, a.roles, restoreRole); err != nil {
+			return err
 		}
 		// Every attachment must name a policy that exists.
 		for _, u := range a.users {
@@ -207,6 +179,26 @@ func (r *Registry) restore(st *stateFile) (err error) {
 	}
 	return nil
 }
+
+// restoreAll files the records of one kind (users, roles or policies) into
+// m, by lowercased name.
+func restoreAll[S interface{ recordName() string }, T any](accountID, kind string, recs []S, m map[string]T, restore func(S) (T, error)) error {
+	for _, rec := range recs {
+		name := rec.recordName()
+		v, err := restore(rec)
+		if err != nil {
+			return fmt.Errorf("account %s, %s %s: %w", accountID, kind, name, err)
+		}
+		lk := strings.ToLower(name)
+		if _, dup := m[lk]; dup {
+			return fmt.Errorf("account %s: %s %s appears twice", accountID, kind, name)
+		}
+		m[lk] = v
+	}
+	return nil
+}
+
+func (se stateEntity) recordName() string { return se.Name }
 
 // stateIDs lists the unique ids an account's records use.
 func stateIDs(sa *stateAccount) []string {
@@ -259,6 +251,24 @@ func restoreInline(sis []stateInline) (map[string]*inlinePolicy, error) {
 	return out, nil
 }
 
+// restoreUser restores a user whose name and path have been checked.
+func restoreUser(su stateUser) (*user, error) {
+	u := &user{entity: entity{name: su.Name, path: su.Path, id: su.ID, tags: su.Tags, attached: su.AttachedPolicies}}
+	var err error
+	if u.created, err = parseTime(su.Created); err != nil {
+		return nil, err
+	}
+	for _, sk := range su.AccessKeys {
+		k, err := restoreKey(sk)
+		if err != nil {
+			return nil, err
+		}
+		u.keys = append(u.keys, k)
+	}
+	u.inline, err = restoreInline(su.InlinePolicies)
+	return u, err
+}
+
 func restoreRole(sr stateRole) (*role, error) {
 	if !roleNameRule.valid(sr.Name) || !validPath(sr.Path) || sr.ID == "" {
 		return nil, fmt.Errorf("invalid role record (path %q)", sr.Path)
@@ -279,9 +289,8 @@ func restoreRole(sr stateRole) (*role, error) {
 		return nil, err
 	}
 	return &role{
-		name: sr.Name, path: sr.Path, id: sr.ID, description: sr.Description, created: created,
-		maxSession: sr.MaxSessionDuration, trustDoc: sr.TrustPolicy, trust: trust, tags: sr.Tags,
-		policyHolder: policyHolder{inline: inline, attached: sr.AttachedPolicies},
+		entity:      entity{name: sr.Name, path: sr.Path, id: sr.ID, created: created, tags: sr.Tags, inline: inline, attached: sr.AttachedPolicies},
+		description: sr.Description, maxSession: sr.MaxSessionDuration, trustDoc: sr.TrustPolicy, trust: trust,
 	}, nil
 }
 
@@ -349,24 +358,22 @@ func (r *Registry) snapshotLocked() *stateFile {
 				sa.RootKeys = append(sa.RootKeys, snapKey(k))
 			}
 		}
-		for _, u := range a.sortedUsers() {
-			su := stateUser{Name: u.name, Path: u.path, ID: u.id, Created: isoTime(u.created), Tags: u.tags,
-				InlinePolicies: snapInline(&u.policyHolder), AttachedPolicies: u.attached}
+		for _, u := range sorted(a.users) {
+			su := stateUser{stateEntity: snapEntity(&u.entity), Tags: u.tags, stateHeld: snapHeld(&u.entity)}
 			for _, k := range u.keys {
 				su.AccessKeys = append(su.AccessKeys, snapKey(k))
 			}
 			sa.Users = append(sa.Users, su)
 		}
-		for _, ro := range a.sortedRoles() {
+		for _, ro := range sorted(a.roles) {
 			sa.Roles = append(sa.Roles, stateRole{
-				Name: ro.name, Path: ro.path, ID: ro.id, Created: isoTime(ro.created), Description: ro.description,
-				MaxSessionDuration: ro.maxSession, TrustPolicy: ro.trustDoc, Tags: ro.tags,
-				InlinePolicies: snapInline(&ro.policyHolder), AttachedPolicies: ro.attached,
+				stateEntity: snapEntity(&ro.entity), Description: ro.description,
+				MaxSessionDuration: ro.maxSession, TrustPolicy: ro.trustDoc, Tags: ro.tags, stateHeld: snapHeld(&ro.entity),
 			})
 		}
-		for _, m := range a.sortedPolicies() {
+		for _, m := range sorted(a.policies) {
 			sp := statePolicy{
-				Name: m.name, Path: m.path, ID: m.id, Created: isoTime(m.created),
+				stateEntity: stateEntity{Name: m.name, Path: m.path, ID: m.id, Created: isoTime(m.created)},
 				Description: m.description, DefaultVersion: m.defaultVersion, NextVersion: m.nextVersion, Tags: m.tags,
 			}
 			for _, v := range m.versions {
@@ -380,12 +387,16 @@ func (r *Registry) snapshotLocked() *stateFile {
 	return st
 }
 
-func snapInline(h *policyHolder) []stateInline {
-	var out []stateInline
-	for _, name := range h.inlineNames() {
-		out = append(out, stateInline{Name: name, Document: h.inline[name].doc})
+func snapEntity(e *entity) stateEntity {
+	return stateEntity{Name: e.name, Path: e.path, ID: e.id, Created: isoTime(e.created)}
+}
+
+func snapHeld(e *entity) stateHeld {
+	var inline []stateInline
+	for _, name := range e.inlineNames() {
+		inline = append(inline, stateInline{Name: name, Document: e.inline[name].doc})
 	}
-	return out
+	return stateHeld{InlinePolicies: inline, AttachedPolicies: e.attached}
 }
 
 func snapKey(k *accessKey) stateKey {

@@ -1,15 +1,12 @@
 package iam
 
 import (
-	"errors"
-	"net/http"
 	"strings"
 	"time"
 
 	"github.com/edgegate/edgegate/internal/awsapi"
 	"github.com/edgegate/edgegate/internal/identity"
 	"github.com/edgegate/edgegate/internal/policy"
-	"github.com/edgegate/edgegate/internal/reqctx"
 )
 
 // getCallerIdentityResult is STS's GetCallerIdentityResult shape.
@@ -19,46 +16,10 @@ type getCallerIdentityResult struct {
 	Account string `xml:"Account"`
 }
 
-// ServeSTS answers an STS Query API request (Version 2011-06-15):
-// GetCallerIdentity and AssumeRole; other actions are InvalidAction. Every
-// response carries x-amz-request-id = c.RequestID.
-func (r *Registry) ServeSTS(w http.ResponseWriter, req *http.Request, c *reqctx.Call) {
-	action, result, err := r.serveSTS(w, req, c)
-	if err != nil {
-		writeQueryError(w, c.RequestID, stsNamespace, queryError(err, errInternalFailure))
-		return
-	}
-	writeResult(w, c.RequestID, stsNamespace, action, result)
-}
-
-func (r *Registry) serveSTS(w http.ResponseWriter, req *http.Request, c *reqctx.Call) (string, any, *awsapi.Error) {
-	if c.Principal.IsAnonymous() {
-		return "", nil, errMissingAuthToken
-	}
-	form, err := parseForm(w, req)
-	if err != nil {
-		return "", nil, err
-	}
-	p := params{form: form}
-	action, _ := p.get("Action")
-	if action == "" {
-		return "", nil, errMissingAction
-	}
-	version, _ := p.get("Version")
-	if version != stsVersion {
-		return "", nil, invalidOperation(action, version)
-	}
-	now := r.now().UTC().Truncate(time.Second)
-	switch action {
-	case "GetCallerIdentity":
-		// No permission is needed, and no policy can deny it.
-		return action, getCallerIdentityResult{Arn: c.Principal.ARN, UserID: c.Principal.UserID, Account: c.Principal.Account}, nil
-	case "AssumeRole":
-		q := &iamRequest{params: p, reg: r, caller: c.Principal, action: "sts:AssumeRole", now: now, ctx: callContext(req, c, now)}
-		res, err := r.assumeRole(q)
-		return action, res, err
-	}
-	return "", nil, invalidOperation(action, version)
+// getCallerIdentity is STS GetCallerIdentity. No permission is needed,
+// and no policy can deny it.
+func (r *Registry) getCallerIdentity(q *iamRequest) (any, *awsapi.Error) {
+	return getCallerIdentityResult{Arn: q.caller.ARN, UserID: q.caller.UserID, Account: q.caller.Account}, nil
 }
 
 // Role session durations, in seconds.
@@ -214,18 +175,8 @@ func (r *Registry) lookupRoleARN(arn string) (*account, *role) {
 // newSessionCredentials draws a temporary access key id no key uses, a
 // secret and a session token. The caller holds the write lock.
 func (r *Registry) newSessionCredentials() (akid, secret, token string, err error) {
-	for range 100 {
-		akid, err = randomString(r.rand, tempKeyPrefix, accessKeyIDLen, base32Alphabet)
-		if err != nil {
-			return "", "", "", err
-		}
-		if _, used := r.keys[akid]; !used && !r.orphanHasKey(akid) {
-			break
-		}
-		akid = ""
-	}
-	if akid == "" {
-		return "", "", "", errors.New("iam: could not find an unused temporary access key id")
+	if akid, err = r.newID(tempKeyPrefix, accessKeyIDLen, "temporary access key id", r.keyUsed); err != nil {
+		return "", "", "", err
 	}
 	if secret, err = randomString(r.rand, "", secretKeyLen, base64Alphabet); err != nil {
 		return "", "", "", err

@@ -43,17 +43,18 @@ type responseMetadata struct {
 	RequestID string `xml:"RequestId"`
 }
 
-// writeResult renders <ActionResponse xmlns=ns><ActionResult>result
-// </ActionResult><ResponseMetadata/></ActionResponse>. A nil result (the
-// operation has no output, like DeleteUser) omits the Result element.
-func writeResult(w http.ResponseWriter, requestID, ns, action string, result any) {
+// writeResult renders <ActionResponse xmlns=NS><ActionResult>result
+// </ActionResult><ResponseMetadata/></ActionResponse>, NS api's. A nil
+// result (the operation has no output, like DeleteUser) omits the Result
+// element.
+func writeResult(w http.ResponseWriter, requestID string, api *queryAPI, action string, result any) {
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer bufPool.Put(buf)
 	enc := xml.NewEncoder(buf)
 	root := xml.StartElement{
 		Name: xml.Name{Local: action + "Response"},
-		Attr: []xml.Attr{{Name: xml.Name{Local: "xmlns"}, Value: ns}},
+		Attr: []xml.Attr{{Name: xml.Name{Local: "xmlns"}, Value: api.ns}},
 	}
 	err := enc.EncodeToken(root)
 	if err == nil && result != nil {
@@ -70,11 +71,7 @@ func writeResult(w http.ResponseWriter, requestID, ns, action string, result any
 	}
 	if err != nil {
 		slog.Error("iam: encoding response", "request_id", requestID, "action", action, "err", err)
-		internal := errServiceFailure
-		if ns == stsNamespace {
-			internal = errInternalFailure
-		}
-		writeQueryError(w, requestID, ns, internal)
+		writeQueryError(w, requestID, api.ns, api.internal)
 		return
 	}
 	setHeaders(w, requestID, buf.Len())
