@@ -14,6 +14,7 @@ import (
 	"github.com/edgegate/edgegate/internal/awsapi"
 	"github.com/edgegate/edgegate/internal/iam"
 	"github.com/edgegate/edgegate/internal/identity"
+	"github.com/edgegate/edgegate/internal/kms"
 	"github.com/edgegate/edgegate/internal/reqctx"
 	"github.com/edgegate/edgegate/internal/s3"
 	"github.com/edgegate/edgegate/internal/sigv4"
@@ -119,6 +120,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c.Auth = res
 		r.Body = res.Body
 		service = res.Service
+	} else if strings.HasPrefix(r.Header.Get("X-Amz-Target"), "TrentService.") {
+		service = "kms" // an unsigned KMS call: KMS answers it (MissingAuthenticationToken)
 	}
 	if e := s.applyOperator(r, c); e != nil {
 		errCode = s.writeAuthError(&st.sw, r, c, service, e)
@@ -139,6 +142,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.accounts.ServeIAM(&st.sw, r, c)
 	case "sts":
 		s.accounts.ServeSTS(&st.sw, r, c)
+	case "kms":
+		if e := s.kms.ServeKMS(&st.sw, r, c); e != nil {
+			errCode = e.Code
+		}
 	default:
 		errCode = s.writeAuthError(&st.sw, r, c, "s3", awsapi.New(http.StatusBadRequest, "InvalidRequest",
 			"edgegate does not serve the AWS service "+strconv.Quote(service)+" on this endpoint"))
@@ -162,6 +169,8 @@ func (s *Server) writeAuthError(w http.ResponseWriter, r *http.Request, c *reqct
 		iam.WriteIAMError(w, c.RequestID, ae)
 	case "sts":
 		iam.WriteSTSError(w, c.RequestID, ae)
+	case "kms":
+		kms.WriteError(w, c.RequestID, ae)
 	default:
 		s3.WriteError(w, r, c.RequestID, ae)
 	}
@@ -193,7 +202,7 @@ func (s *Server) serveHealth(w http.ResponseWriter) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write([]byte(`{"status":"ok","services":["s3","iam","sts"]}` + "\n"))
+	_, _ = w.Write([]byte(`{"status":"ok","services":["s3","iam","sts","kms"]}` + "\n"))
 }
 
 // scopeService reads the service out of a request's credential scope

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/edgegate/edgegate/internal/iam"
+	"github.com/edgegate/edgegate/internal/kms"
 	"github.com/edgegate/edgegate/internal/s3"
 	"github.com/edgegate/edgegate/internal/sigv4"
 	"github.com/edgegate/edgegate/internal/store"
@@ -28,7 +29,8 @@ import (
 type Config struct {
 	// Listen is the TCP address to serve on (default 127.0.0.1:4566).
 	Listen string
-	// DataDir holds the metadata database, object blobs and IAM state.
+	// DataDir holds the metadata database, object blobs, IAM state and
+	// the KMS keys (DATADIR/kms).
 	DataDir string
 	// AccountsFile optionally names a JSON file of extra accounts.
 	AccountsFile string
@@ -61,6 +63,7 @@ type Server struct {
 	accounts *iam.Registry
 	verifier *sigv4.Verifier
 	s3       *s3.Service
+	kms      *kms.Service
 	traces   *traces.Store
 	http     *http.Server
 	ready    chan struct{}
@@ -130,6 +133,14 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		Meta: metaDB, Blobs: blobs, Owners: ownersOf{accounts}, Region: cfg.Region, Settings: settings,
 		Identities: accounts, Traces: s.traces, DenialReasonHeader: cfg.DenialReasonHeader,
 	})
+	// KMS keeps its keys under DATADIR/kms, sealed by DATADIR/kms/master.key.
+	s.kms, err = kms.Open(kms.Config{
+		Dir: filepath.Join(cfg.DataDir, "kms"), Region: cfg.Region, Identities: accounts, Logger: cfg.Logger,
+	})
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
