@@ -14,6 +14,7 @@ import (
 	"sync"
 
 	"github.com/edgegate/edgegate/internal/awsapi"
+	"github.com/edgegate/edgegate/internal/sse"
 )
 
 // maxPutSize is the largest object a single PUT (or one part) may carry:
@@ -58,9 +59,10 @@ type ingestOptions struct {
 	Require string
 }
 
-// ingest streams r's (verified, decoded) body into a new blob, computing
-// its MD5 and the requested additional checksum, and commits the blob only
-// once every check passed:
+// ingest streams r's (verified, decoded) body into a new blob, encrypted
+// with the data key of seal (internal/sse's format), computing the MD5 and
+// the requested additional checksum of the plaintext, and commits the blob
+// only once every check passed:
 //
 //   - length: x-amz-decoded-content-length for aws-chunked bodies, else
 //     Content-Length; missing → 411 MissingContentLength; more than 5 GiB
@@ -77,13 +79,14 @@ type ingestOptions struct {
 // On any error nothing is committed and the temporary blob is removed; the
 // error is an *awsapi.Error for the client's faults and a plain error for
 // internal failures. On success the caller owns Result.BlobID (see
-// ingested). Used by PutObject and UploadPart.
-func (s *Service) ingest(ctx context.Context, r *http.Request, q *request) (*ingested, error) {
-	return s.ingestWith(ctx, r, q, ingestOptions{DefaultAlgorithm: algCRC64NVME})
+// ingested); Result.Size is the plaintext size. Used by PutObject and
+// UploadPart.
+func (s *Service) ingest(ctx context.Context, r *http.Request, q *request, seal *blobSeal) (*ingested, error) {
+	return s.ingestWith(ctx, r, q, seal, ingestOptions{DefaultAlgorithm: algCRC64NVME})
 }
 
 // ingestWith is ingest with options.
-func (s *Service) ingestWith(ctx context.Context, r *http.Request, q *request, opts ingestOptions) (*ingested, error) {
+func (s *Service) ingestWith(ctx context.Context, r *http.Request, q *request, seal *blobSeal, opts ingestOptions) (*ingested, error) {
 	maxSize := opts.MaxSize
 	if maxSize <= 0 {
 		maxSize = maxPutSize
@@ -130,13 +133,14 @@ func (s *Service) ingestWith(ctx context.Context, r *http.Request, q *request, o
 		return nil, err
 	}
 	defer bw.Abort()
+	ew := sse.NewWriter(bw, seal.key, seal.hdr)
 
 	md := md5.New()
 	var ckh hash.Hash
 	if ck.algo != nil {
 		ckh = ck.algo.New()
 	}
-	n, err := copyHashing(bw, r.Body, size, md, ckh)
+	n, err := copyHashing(ew, r.Body, size, md, ckh)
 	if err != nil {
 		return nil, err
 	}
@@ -177,6 +181,9 @@ func (s *Service) ingestWith(ctx context.Context, r *http.Request, q *request, o
 		res.ChecksumType = checksumFullObject
 	}
 	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := ew.Close(); err != nil {
 		return nil, err
 	}
 	id, err := bw.Commit()

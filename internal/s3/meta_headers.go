@@ -144,7 +144,9 @@ func setObjectHeaders(h http.Header, obj *store.Object) {
 		h["X-Amz-Storage-Class"] = []string{obj.StorageClass}
 	}
 	h["Accept-Ranges"] = []string{"bytes"}
-	h["X-Amz-Server-Side-Encryption"] = []string{sseAES256}
+	// An unreadable record fails the read itself; the headers say AES256.
+	enc, _ := objectEncryption(obj.Attrs)
+	enc.setHeaders(h)
 }
 
 func setIf(h http.Header, name, v string) {
@@ -156,23 +158,6 @@ func setIf(h http.Header, name, v string) {
 // sseAES256 is SSE-S3, which S3 applies to every object by default since
 // January 2023.
 const sseAES256 = "AES256"
-
-// checkSSE validates a write's x-amz-server-side-encryption. SSE-S3 is
-// what every object gets anyway; SSE-KMS arrives with the KMS service.
-func checkSSE(h http.Header) error {
-	v, ok := h["X-Amz-Server-Side-Encryption"]
-	if !ok {
-		return nil
-	}
-	switch v[0] {
-	case sseAES256:
-		return nil
-	case "aws:kms", "aws:kms:dsse":
-		return errNotImplemented.WithMessage("edgegate does not implement SSE-KMS yet")
-	}
-	return errInvalidArgument.WithMessage("The encryption method specified is not supported").
-		With("ArgumentName", "x-amz-server-side-encryption").With("ArgumentValue", v[0])
-}
 
 // responseOverrides are GetObject's and HeadObject's response-* query
 // parameters and the header each one sets.

@@ -19,6 +19,7 @@ import (
 
 	"github.com/edgegate/edgegate/internal/identity"
 	"github.com/edgegate/edgegate/internal/s3/access"
+	"github.com/edgegate/edgegate/internal/sse"
 	"github.com/edgegate/edgegate/internal/store"
 )
 
@@ -195,7 +196,8 @@ func (s *Service) createMultipartUpload(w http.ResponseWriter, r *http.Request, 
 		return err
 	}
 	tmpl.StorageClass = sc
-	if err := checkSSE(r.Header); err != nil {
+	enc, err := s.writeEncryption(r.Header, q.bkt)
+	if err != nil {
 		return err
 	}
 	algo, typ, err := multipartChecksumFrom(r.Header)
@@ -210,8 +212,15 @@ func (s *Service) createMultipartUpload(w http.ResponseWriter, r *http.Request, 
 	if err != nil {
 		return err
 	}
+	if enc.isKMS() {
+		// S3 checks kms:GenerateDataKey when the upload is created; the
+		// key's ARN, resolved here, seals every part.
+		if _, err := s.newBlobSeal(r.Context(), q, enc, q.bucket, q.key); err != nil {
+			return err
+		}
+	}
 	p := q.call.Principal
-	tmpl.Attrs = map[string][]byte{attrObjectOwner: []byte(owner)}
+	tmpl.Attrs = map[string][]byte{attrObjectOwner: []byte(owner), attrSSE: enc.encode()}
 	if acl != nil {
 		tmpl.Attrs[access.AttrACL] = acl
 	}
@@ -239,7 +248,7 @@ func (s *Service) createMultipartUpload(w http.ResponseWriter, r *http.Request, 
 		h["X-Amz-Checksum-Algorithm"] = []string{algo}
 		h["X-Amz-Checksum-Type"] = []string{typ}
 	}
-	h["X-Amz-Server-Side-Encryption"] = []string{sseAES256}
+	enc.setHeaders(h)
 	writeXML(w, http.StatusOK, initiateMultipartUploadResult{Bucket: q.bucket, Key: q.key, UploadID: u.ID})
 	return nil
 }
@@ -260,14 +269,18 @@ func (s *Service) uploadPart(w http.ResponseWriter, r *http.Request, q *request)
 	if err != nil {
 		return err
 	}
-	if err := checkSSE(r.Header); err != nil {
+	if err := checkPartSSEHeaders(r.Header); err != nil {
+		return err
+	}
+	enc, seal, err := s.partSeal(ctx, q, u)
+	if err != nil {
 		return err
 	}
 	opts := ingestOptions{DefaultAlgorithm: algCRC64NVME}
 	if algo := uploadAlgorithm(u); algo != "" {
 		opts = ingestOptions{Require: algo}
 	}
-	in, err := s.ingestWith(ctx, r, q, opts)
+	in, err := s.ingestWith(ctx, r, q, seal, opts)
 	if err != nil {
 		return err
 	}
@@ -281,10 +294,49 @@ func (s *Service) uploadPart(w http.ResponseWriter, r *http.Request, q *request)
 	h := w.Header()
 	h["Etag"] = []string{quoteETag(part.ETag)}
 	setPartChecksumHeaders(h, part.Checksums)
-	h["X-Amz-Server-Side-Encryption"] = []string{sseAES256}
+	enc.setHeaders(h)
 	h["Content-Length"] = []string{"0"}
 	w.WriteHeader(http.StatusOK)
 	return nil
+}
+
+// checkPartSSEHeaders checks the encryption headers of UploadPart and
+// UploadPartCopy, whose encryption is the upload's: SSE-C is not
+// implemented; an x-amz-server-side-encryption must name a known
+// algorithm.
+func checkPartSSEHeaders(h http.Header) error {
+	for _, name := range sseCustomerHeaders {
+		if _, ok := h[name]; ok {
+			return errNotImplemented.WithMessage("edgegate does not implement server-side encryption with customer-provided keys (SSE-C)").
+				With("Header", strings.ToLower(name))
+		}
+	}
+	if v, ok := h["X-Amz-Server-Side-Encryption"]; ok && v[0] != sseAES256 && v[0] != sseKMS && v[0] != sseKMSDSSE {
+		return errInvalidArgument.WithMessage("The encryption method specified is not supported").
+			With("ArgumentName", "x-amz-server-side-encryption").With("ArgumentValue", v[0])
+	}
+	return nil
+}
+
+// partSeal returns the upload's encryption and a fresh data key for one
+// of its parts, sealed as the upload's settings say. An upload created
+// before encryption at rest takes no new parts: its parts are plaintext,
+// and mixing would make the completed object unreadable.
+func (s *Service) partSeal(ctx context.Context, q *request, u *store.Upload) (*objectSSE, *blobSeal, error) {
+	enc, err := objectEncryption(u.Template.Attrs)
+	if err != nil {
+		return nil, nil, err
+	}
+	if enc == nil {
+		return nil, nil, errInvalidRequest.WithMessage("This multipart upload was created before edgegate encrypted objects at rest and cannot take new parts; abort it and upload again.")
+	}
+	c := *enc // newBlobSeal records the key's ARN; the record is shared
+	enc = &c
+	seal, err := s.newBlobSeal(ctx, q, enc, u.Bucket, u.Key)
+	if err != nil {
+		return nil, nil, err
+	}
+	return enc, seal, nil
 }
 
 // putPart records part, whose blob this request owns: on failure the blob
@@ -370,6 +422,9 @@ func (s *Service) uploadPartCopy(w http.ResponseWriter, r *http.Request, q *requ
 		return errInvalidArgument.WithMessage("Invalid version id specified").
 			With("ArgumentName", "x-amz-copy-source").With("ArgumentValue", r.Header.Get("X-Amz-Copy-Source"))
 	}
+	if err := checkPartSSEHeaders(r.Header); err != nil {
+		return err
+	}
 	if err := s.authorizeSource(ctx, q, srcBucket, srcKey); err != nil {
 		return err
 	}
@@ -389,7 +444,7 @@ func (s *Service) uploadPartCopy(w http.ResponseWriter, r *http.Request, q *requ
 			}
 			return err
 		}
-		rd, err = store.OpenObject(ctx, s.blobs, src)
+		rd, err = s.openObject(ctx, q, src)
 		if err == nil {
 			break
 		}
@@ -420,20 +475,28 @@ func (s *Service) uploadPartCopy(w http.ResponseWriter, r *http.Request, q *requ
 	if algo == nil {
 		algo = checksumAlgoByName(algCRC64NVME)
 	}
+	enc, seal, err := s.partSeal(ctx, q, u)
+	if err != nil {
+		return err
+	}
 	bw, err := s.blobs.Create(ctx)
 	if err != nil {
 		return err
 	}
 	defer bw.Abort()
+	ew := sse.NewWriter(bw, seal.key, seal.hdr)
 	md, ck := md5.New(), algo.New()
-	copied, err := copyHashing(bw, io.NewSectionReader(rd, start, n), n, md, ck)
+	copied, err := copyHashing(ew, io.NewSectionReader(rd, start, n), n, md, ck)
 	if err != nil {
-		return err
+		return s.keyError(q, err)
 	}
 	if copied != n {
 		return store.ErrCorrupt
 	}
 	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := ew.Close(); err != nil {
 		return err
 	}
 	blobID, err := bw.Commit()
@@ -452,8 +515,7 @@ func (s *Service) uploadPartCopy(w http.ResponseWriter, r *http.Request, q *requ
 	if uploadAlgorithm(u) != "" {
 		res.set(part.Checksums)
 	}
-	h := w.Header()
-	h["X-Amz-Server-Side-Encryption"] = []string{sseAES256}
+	enc.setHeaders(w.Header())
 	writeXML(w, http.StatusOK, res)
 	return nil
 }
@@ -735,8 +797,10 @@ func (s *Service) completeMultipartUpload(w http.ResponseWriter, r *http.Request
 	if len(sums) > 0 {
 		res.ChecksumType = sumType
 	}
-	h := w.Header()
-	h["X-Amz-Server-Side-Encryption"] = []string{sseAES256}
+	// A plaintext upload from before encryption at rest (no record) is
+	// answered AES256, as it always was.
+	enc, _ := objectEncryption(obj.Attrs)
+	enc.setHeaders(w.Header())
 	writeXML(w, http.StatusOK, res)
 	return nil
 }

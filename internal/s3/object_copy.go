@@ -13,6 +13,7 @@ import (
 
 	"github.com/edgegate/edgegate/internal/awsapi"
 	"github.com/edgegate/edgegate/internal/s3/access"
+	"github.com/edgegate/edgegate/internal/sse"
 	"github.com/edgegate/edgegate/internal/store"
 )
 
@@ -103,7 +104,10 @@ func (s *Service) copyObject(w http.ResponseWriter, r *http.Request, q *request)
 	if err != nil {
 		return err
 	}
-	if err := checkSSE(h); err != nil {
+	// The destination's encryption: the request's, else the destination
+	// bucket's default (never the source's, as S3 does).
+	enc, err := s.writeEncryption(h, q.bkt)
+	if err != nil {
 		return err
 	}
 	var wantAlgo *checksumAlgo
@@ -144,11 +148,24 @@ func (s *Service) copyObject(w http.ResponseWriter, r *http.Request, q *request)
 	if src.Size > maxCopySize {
 		return errInvalidRequest.WithMessage("The specified copy source is larger than the maximum allowable size for a copy source: " + strconv.Itoa(maxCopySize))
 	}
+	srcEnc, err := objectEncryption(src.Attrs)
+	if err != nil {
+		return err
+	}
+	// The data key of the copy (for SSE-KMS, kms:GenerateDataKey as the
+	// requester; it also resolves the key's ARN for the comparison below).
+	seal, err := s.newBlobSeal(ctx, q, enc, q.bucket, q.key)
+	if err != nil {
+		return err
+	}
 	_, hasStorageClass := h["X-Amz-Storage-Class"]
 	_, hasSSE := h["X-Amz-Server-Side-Encryption"]
 	_, hasRedirect := h["X-Amz-Website-Redirect-Location"]
+	// Changing the encryption (an object written before encryption at
+	// rest counts as unencrypted) is a change.
 	if srcBucket == q.bucket && srcKey == q.key && directive == "COPY" &&
 		!(hasStorageClass && storageClass != storageClassOf(src.StorageClass)) && !hasSSE && !hasRedirect &&
+		enc.equal(srcEnc) &&
 		!(wantAlgo != nil && src.Checksums[wantAlgo.Name] == "") {
 		return errInvalidRequest.WithMessage("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
 	}
@@ -183,9 +200,10 @@ func (s *Service) copyObject(w http.ResponseWriter, r *http.Request, q *request)
 		algo = checksumAlgoByName(algCRC64NVME)
 	}
 
-	// The bytes: streamed from the source's blobs into a new blob (objects
+	// The bytes: decrypted from the source's blobs (as the requester) and
+	// encrypted into a new blob with the destination's data key (objects
 	// never share blobs).
-	rd, err := store.OpenObject(ctx, s.blobs, src)
+	rd, err := s.openObject(ctx, q, src)
 	if err != nil {
 		if errors.Is(err, store.ErrBlobNotFound) { // overwritten meanwhile
 			return noSuchKey(srcKey)
@@ -198,19 +216,23 @@ func (s *Service) copyObject(w http.ResponseWriter, r *http.Request, q *request)
 		return err
 	}
 	defer bw.Abort()
+	ew := sse.NewWriter(bw, seal.key, seal.hdr)
 	md := md5.New()
 	var ckh hash.Hash = algo.New()
-	n, err := copyHashing(bw, rd, src.Size, md, ckh)
+	n, err := copyHashing(ew, rd, src.Size, md, ckh)
 	if err != nil {
 		if errors.Is(err, store.ErrBlobNotFound) {
 			return noSuchKey(srcKey)
 		}
-		return err
+		return s.keyError(q, err)
 	}
 	if n != src.Size {
 		return errors.New("s3: copy source ended early")
 	}
 	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := ew.Close(); err != nil {
 		return err
 	}
 	id, err := bw.Commit()
@@ -223,8 +245,9 @@ func (s *Service) copyObject(w http.ResponseWriter, r *http.Request, q *request)
 	dst.ChecksumType = checksumFullObject
 	dst.Segments = []store.Segment{{BlobID: id, Size: n}}
 	dst.Owner = owner
+	dst.Attrs = map[string][]byte{attrSSE: enc.encode()}
 	if acl != nil {
-		dst.Attrs = map[string][]byte{access.AttrACL: acl}
+		dst.Attrs[access.AttrACL] = acl
 	}
 	dst.LastModified = time.Now().UTC().Truncate(time.Millisecond)
 	if err := s.commitObject(ctx, q, dst); err != nil {
@@ -251,8 +274,7 @@ func (s *Service) copyObject(w http.ResponseWriter, r *http.Request, q *request)
 			res.ChecksumSHA256 = v
 		}
 	}
-	wh := w.Header()
-	wh["X-Amz-Server-Side-Encryption"] = []string{sseAES256}
+	enc.setHeaders(w.Header())
 	writeXML(w, http.StatusOK, &res)
 	return nil
 }

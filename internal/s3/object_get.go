@@ -3,12 +3,14 @@ package s3
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
 
+	"github.com/edgegate/edgegate/internal/sse"
 	"github.com/edgegate/edgegate/internal/store"
 )
 
@@ -38,6 +40,9 @@ const maxPartNumber = 10000
 // getObject answers GetObject and (head) HeadObject.
 func (s *Service) getObject(w http.ResponseWriter, r *http.Request, q *request, head bool) error {
 	ctx := r.Context()
+	if err := checkReadSSEHeaders(r.Header); err != nil {
+		return err
+	}
 	partNumber := 0
 	if v, ok := q.query["partNumber"]; ok {
 		n, err := strconv.Atoi(v[0])
@@ -70,11 +75,11 @@ func (s *Service) getObject(w http.ResponseWriter, r *http.Request, q *request, 
 		if head {
 			break
 		}
-		if small, err = s.smallObject(ctx, obj); err == nil && small != nil {
+		if small, err = s.smallObject(ctx, q, obj); err == nil && small != nil {
 			break
 		}
 		if err == nil {
-			rd, err = store.OpenObject(ctx, s.blobs, obj)
+			rd, err = s.openObject(ctx, q, obj)
 		}
 		if err == nil {
 			break
@@ -151,30 +156,57 @@ func (s *Service) getObject(w http.ResponseWriter, r *http.Request, q *request, 
 		h["Content-Range"] = []string{span.contentRange(obj.Size)}
 	}
 	h["Content-Length"] = []string{strconv.FormatInt(span.Length, 10)}
+
+	// An encrypted object streams decrypted chunks. Its first piece is read
+	// (and so authenticated) before the status line, so that tampered
+	// bytes there fail cleanly with 500 InternalError.
+	var buf []byte
+	var first int64
+	if !head && span.Length > 0 && small == nil && rd.File() == nil {
+		bp := copyBufPool.Get().(*[]byte)
+		defer copyBufPool.Put(bp)
+		buf = *bp
+		first = min(span.Length, int64(len(buf)))
+		if n, err := rd.ReadAt(buf[:first], span.Start); int64(n) < first {
+			if err == nil || err == io.EOF {
+				err = fmt.Errorf("%w: object %s/%s ends early", store.ErrCorrupt, q.bucket, q.key)
+			}
+			return s.keyError(q, err)
+		}
+	}
 	w.WriteHeader(status)
 	if head || span.Length == 0 {
 		return nil
 	}
-	if small != nil {
-		_, err := w.Write(small[span.Start : span.Start+span.Length])
-		if err != nil {
-			slog.Debug("s3: GetObject body", "bucket", q.bucket, "key", q.key, "err", err)
+	var err error
+	switch {
+	case small != nil:
+		_, err = w.Write(small[span.Start : span.Start+span.Length])
+	case buf != nil:
+		if _, err = w.Write(buf[:first]); err == nil {
+			err = streamBody(w, rd, buf, span.Start+first, span.Length-first)
 		}
-		return nil
+	default:
+		err = sendFile(w, rd, span)
 	}
-	if err := sendBody(ctx, w, rd, span); err != nil {
+	if err != nil {
 		// The status line is out: all that is left is to cut the
 		// connection short, which net/http does when the handler
-		// returns having written less than Content-Length.
-		slog.Debug("s3: GetObject body", "bucket", q.bucket, "key", q.key, "err", err)
+		// returns having written less than Content-Length. Bytes that
+		// failed authentication are never sent.
+		level := slog.LevelDebug
+		if errors.Is(err, sse.ErrTampered) || errors.Is(err, store.ErrCorrupt) {
+			level = slog.LevelError
+		}
+		slog.Log(ctx, level, "s3: GetObject body cut short", "bucket", q.bucket, "key", q.key, "request_id", q.call.RequestID, "err", err)
 	}
 	return nil
 }
 
-// sendBody writes span of the object to w. A single-segment object on a
-// file goes through the file itself, so that net/http's ReaderFrom path
-// hands it to sendfile(2).
-func sendBody(ctx context.Context, w io.Writer, rd *store.ObjectReader, span byteRange) error {
+// sendFile writes span of a plaintext single-blob object (written before
+// encryption at rest) through its file, so that net/http's ReaderFrom path
+// hands it to sendfile(2); other objects go through streamBody.
+func sendFile(w io.Writer, rd *store.ObjectReader, span byteRange) error {
 	if f := rd.File(); f != nil {
 		if _, err := f.Seek(span.Start, io.SeekStart); err != nil {
 			return err
@@ -186,29 +218,83 @@ func sendBody(ctx context.Context, w io.Writer, rd *store.ObjectReader, span byt
 	return err
 }
 
-// smallObject returns the bytes of a small single-blob object from the
-// small-object cache, reading and caching them on a miss; nil, nil for an
-// object that is not small. Errors are Blobs.Open's.
-func (s *Service) smallObject(ctx context.Context, obj *store.Object) ([]byte, error) {
+// streamBody writes n bytes of rd from off to w through buf. Reads of an
+// encrypted object decrypt whole chunks, straight into buf when aligned;
+// an error stops the copy before any byte that did not authenticate.
+func streamBody(w io.Writer, rd io.ReaderAt, buf []byte, off, n int64) error {
+	for n > 0 {
+		p := buf[:min(n, int64(len(buf)))]
+		m, err := rd.ReadAt(p, off)
+		if m > 0 {
+			if _, werr := w.Write(p[:m]); werr != nil {
+				return werr
+			}
+		}
+		if m < len(p) {
+			if err == nil || err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return err
+		}
+		off += int64(m)
+		n -= int64(m)
+	}
+	return nil
+}
+
+// smallObject returns the plaintext of a small single-blob object from the
+// small-object cache, reading (and decrypting) and caching it on a miss;
+// nil, nil for an object that is not small. An SSE-KMS object's data key
+// is unsealed again on every hit, so that kms:Decrypt is authorized for
+// every read as S3 does. Errors are Blobs.Open's, the sealer's (mapped by
+// keyError), sse.ErrTampered and store.ErrCorrupt.
+func (s *Service) smallObject(ctx context.Context, q *request, obj *store.Object) ([]byte, error) {
 	if obj.Size == 0 || obj.Size > smallObjectMax || len(obj.Segments) != 1 {
 		return nil, nil
 	}
+	enc, err := objectEncryption(obj.Attrs)
+	if err != nil {
+		return nil, err
+	}
 	id := obj.Segments[0].BlobID
-	if b, ok := s.small.get(id); ok {
-		return b, nil
+	if e, ok := s.small.get(id); ok {
+		if e.sealed != nil {
+			if _, err := s.kms.Unseal(ctx, e.sealed, e.keyID, sse.UnsealRequest{
+				Principal: q.call.Principal, Conditions: q.call.Context,
+				EncryptionContext: enc.encryptionContext(obj.Bucket, obj.Key),
+			}); err != nil {
+				return nil, s.keyError(q, err)
+			}
+		}
+		return e.data, nil
 	}
 	blob, err := s.blobs.Open(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	defer blob.Close()
-	b := make([]byte, obj.Size)
-	if n, err := blob.ReadAt(b, 0); n != len(b) {
+	e := &smallEntry{data: make([]byte, obj.Size)}
+	var src io.ReaderAt = blob
+	if enc != nil {
+		r, err := s.openSealed(ctx, q, blob, enc, enc.encryptionContext(obj.Bucket, obj.Key))
+		if err != nil {
+			return nil, s.keyError(q, err)
+		}
+		defer r.Close()
+		if r.Size() != obj.Size {
+			return nil, fmt.Errorf("%w: blob %s holds %d bytes of plaintext, the object %d", store.ErrCorrupt, id, r.Size(), obj.Size)
+		}
+		if enc.isKMS() {
+			e.sealed, e.keyID = r.Header().SealedKey, r.Header().KeyID
+		}
+		src = r
+	}
+	if n, err := src.ReadAt(e.data, 0); n != len(e.data) {
 		if err == nil || err == io.EOF {
 			err = store.ErrCorrupt
 		}
 		return nil, err
 	}
-	s.small.put(id, b)
-	return b, nil
+	s.small.put(id, e)
+	return e.data, nil
 }

@@ -32,22 +32,29 @@ func (s *Service) putObject(w http.ResponseWriter, r *http.Request, q *request) 
 		return err
 	}
 	obj.StorageClass = sc
-	if err := checkSSE(r.Header); err != nil {
+	enc, err := s.writeEncryption(r.Header, q.bkt)
+	if err != nil {
 		return err
 	}
 	owner, acl, err := s.objectWriteACL(ctx, q, r.Header)
 	if err != nil {
 		return err
 	}
+	obj.Attrs = map[string][]byte{}
 	if acl != nil {
-		obj.Attrs = map[string][]byte{access.AttrACL: acl}
+		obj.Attrs[access.AttrACL] = acl
 	}
 	cond := writeConditionsFrom(r.Header)
 	if err := s.checkWriteConditions(ctx, q, cond); err != nil {
 		return err
 	}
 
-	in, err := s.ingest(ctx, r, q)
+	seal, err := s.newBlobSeal(ctx, q, enc, q.bucket, q.key)
+	if err != nil {
+		return err
+	}
+	obj.Attrs[attrSSE] = enc.encode()
+	in, err := s.ingest(ctx, r, q, seal)
 	if err != nil {
 		return err
 	}
@@ -72,7 +79,7 @@ func (s *Service) putObject(w http.ResponseWriter, r *http.Request, q *request) 
 	h := w.Header()
 	h["Etag"] = []string{quoteETag(obj.ETag)}
 	setChecksumHeaders(h, obj.Checksums, obj.ChecksumType)
-	h["X-Amz-Server-Side-Encryption"] = []string{sseAES256}
+	enc.setHeaders(h)
 	h["Content-Length"] = []string{"0"}
 	w.WriteHeader(http.StatusOK)
 	return nil

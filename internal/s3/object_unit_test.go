@@ -3,6 +3,7 @@ package s3
 import (
 	"context"
 	"crypto/md5"
+	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
 	"io"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/edgegate/edgegate/internal/identity"
 	"github.com/edgegate/edgegate/internal/reqctx"
+	"github.com/edgegate/edgegate/internal/sse"
 	"github.com/edgegate/edgegate/internal/store"
 	"github.com/edgegate/edgegate/internal/store/fsblob"
 )
@@ -246,7 +248,13 @@ func ingestEnv(t *testing.T) (*Service, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { blobs.Close() })
-	return &Service{blobs: blobs}, dir
+	key := make([]byte, sse.S3MasterKeySize)
+	rand.Read(key)
+	sealer, err := sse.NewS3Sealer(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Service{blobs: blobs, sseS3: sealer}, dir
 }
 
 // countFiles counts regular files under dir (blobs and temp files).
@@ -316,7 +324,11 @@ func TestIngest(t *testing.T) {
 				r.Header.Set(k, v)
 			}
 			q := &request{call: &reqctx.Call{Principal: identity.Principal{Type: identity.Root, Account: "111111111111"}}}
-			in, err := s.ingest(context.Background(), r, q)
+			seal, err := s.newBlobSeal(context.Background(), q, sseS3, "b", "k")
+			if err != nil {
+				t.Fatal(err)
+			}
+			in, err := s.ingest(context.Background(), r, q, seal)
 			if tt.code != "" {
 				if !isCode(err, tt.code) {
 					t.Fatalf("err = %v, want %s", err, tt.code)
@@ -337,14 +349,25 @@ func TestIngest(t *testing.T) {
 					t.Errorf("checksum %s = %q, want %q", k, in.Checksums[k], v)
 				}
 			}
+			// The blob holds the body encrypted (never in plaintext), and
+			// decrypts to it.
 			b, err := s.blobs.Open(context.Background(), in.BlobID)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer b.Close()
-			got, _ := io.ReadAll(io.NewSectionReader(b, 0, 1<<20))
+			raw, _ := io.ReadAll(io.NewSectionReader(b, 0, 1<<20))
+			if strings.Contains(string(raw), body) {
+				t.Errorf("blob holds the plaintext: %q", raw)
+			}
+			dr, err := s.openSealed(context.Background(), q, b, sseS3, sseS3.encryptionContext("b", "k"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer dr.Close()
+			got, _ := io.ReadAll(io.NewSectionReader(dr, 0, 1<<20))
 			if string(got) != body {
-				t.Errorf("blob holds %q", got)
+				t.Errorf("blob decrypts to %q", got)
 			}
 			if n := countFiles(t, dir); n != 1 {
 				t.Errorf("%d files, want 1", n)

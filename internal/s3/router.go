@@ -41,7 +41,7 @@ type operation struct {
 // PUT or DELETE naming one answers 501 NotImplemented instead of being
 // mistaken for ListObjects or CreateBucket.
 var unservedBucketSubresources = []string{
-	"accelerate", "analytics", "cors", "encryption", "intelligent-tiering",
+	"accelerate", "analytics", "cors", "intelligent-tiering",
 	"inventory", "lifecycle", "logging", "metrics", "notification",
 	"object-lock",
 	"replication", "requestPayment", "tagging",
@@ -81,6 +81,8 @@ func selectOperation(method string, t target, query url.Values, header http.Head
 				return &opGetBucketOwnershipControls, nil
 			case has("publicAccessBlock"):
 				return &opGetPublicAccessBlock, nil
+			case has("encryption"):
+				return &opGetBucketEncryption, nil
 			case has("location"):
 				return &opGetBucketLocation, nil
 			case has("uploads"):
@@ -102,6 +104,8 @@ func selectOperation(method string, t target, query url.Values, header http.Head
 				return &opPutBucketOwnershipControls, nil
 			case has("publicAccessBlock"):
 				return &opPutPublicAccessBlock, nil
+			case has("encryption"):
+				return &opPutBucketEncryption, nil
 			}
 			return &opCreateBucket, nil
 		case http.MethodDelete:
@@ -112,6 +116,8 @@ func selectOperation(method string, t target, query url.Values, header http.Head
 				return &opDeleteBucketPolicy, nil
 			case has("publicAccessBlock"):
 				return &opDeletePublicAccessBlock, nil
+			case has("encryption"):
+				return &opDeleteBucketEncryption, nil
 			case has("acl"):
 				return nil, errMethodNotAllowed
 			}

@@ -5,7 +5,9 @@ package s3
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -15,6 +17,7 @@ import (
 	"github.com/edgegate/edgegate/internal/identity"
 	"github.com/edgegate/edgegate/internal/reqctx"
 	"github.com/edgegate/edgegate/internal/s3/authz"
+	"github.com/edgegate/edgegate/internal/sse"
 	"github.com/edgegate/edgegate/internal/store"
 	"github.com/edgegate/edgegate/internal/traces"
 )
@@ -51,6 +54,21 @@ type Config struct {
 	// responses (an operator's local-debugging switch; off by default, as
 	// AWS tells a denied caller nothing).
 	DenialReasonHeader bool
+	// SSES3 seals the data keys of SSE-S3 objects (every object not
+	// encrypted with SSE-KMS): the server passes sse.OpenS3Sealer over
+	// DATADIR/sse/s3-master.key. nil uses a random master key held in
+	// memory only, so that objects written become unreadable when the
+	// Service is gone: fit for tests, never for a data directory.
+	SSES3 sse.KeySealer
+	// KMS, when set, serves SSE-KMS (x-amz-server-side-encryption:
+	// aws:kms and aws:kms:dsse, bucket default encryption with aws:kms):
+	// it seals and unseals data keys with KMS keys, authorizing
+	// kms:GenerateDataKey and kms:Decrypt as the requester (spec §3). Its
+	// errors may be *awsapi.Error (answered as they are), *sse.AccessError
+	// (403 AccessDenied, explained in the trace) or sse.ErrNoSuchKey (400
+	// KMS.NotFoundException); others are 500. nil answers SSE-KMS requests
+	// with 501 NotImplemented.
+	KMS sse.KeySealer
 }
 
 // Service answers S3 REST API requests. It is safe for concurrent use.
@@ -66,6 +84,8 @@ type Service struct {
 	reasonHeader bool
 	buckets      bucketCache
 	small        blobCache
+	sseS3        sse.KeySealer
+	kms          sse.KeySealer
 }
 
 // New returns a Service over the given stores.
@@ -76,10 +96,16 @@ func New(cfg Config) *Service {
 	if cfg.Settings == nil {
 		cfg.Settings, _ = OpenAccountSettings("") // in memory: cannot fail
 	}
+	if cfg.SSES3 == nil {
+		slog.Warn("s3: no SSE-S3 master key configured: using one held in memory; objects written become unreadable once this process ends")
+		key := make([]byte, sse.S3MasterKeySize)
+		_, _ = rand.Read(key)
+		cfg.SSES3, _ = sse.NewS3Sealer(key) // a key of the right size: cannot fail
+	}
 	return &Service{
 		meta: cfg.Meta, blobs: cfg.Blobs, owners: cfg.Owners, region: cfg.Region, settings: cfg.Settings,
 		identities: cfg.Identities, traces: cfg.Traces, reasonHeader: cfg.DenialReasonHeader,
-		small: blobCache{max: smallCacheBytes},
+		small: blobCache{max: smallCacheBytes}, sseS3: cfg.SSES3, kms: cfg.KMS,
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/edgegate/edgegate/internal/kms"
 	"github.com/edgegate/edgegate/internal/s3"
 	"github.com/edgegate/edgegate/internal/sigv4"
+	"github.com/edgegate/edgegate/internal/sse"
 	"github.com/edgegate/edgegate/internal/store"
 	"github.com/edgegate/edgegate/internal/store/boltmeta"
 	"github.com/edgegate/edgegate/internal/store/fsblob"
@@ -129,9 +130,15 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		s.Close()
 		return nil, err
 	}
+	sseS3, err := sse.OpenS3Sealer(filepath.Join(cfg.DataDir, "sse", "s3-master.key")) // SSE-S3's master key (0600)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
 	s.s3 = s3.New(s3.Config{
 		Meta: metaDB, Blobs: blobs, Owners: ownersOf{accounts}, Region: cfg.Region, Settings: settings,
 		Identities: accounts, Traces: s.traces, DenialReasonHeader: cfg.DenialReasonHeader,
+		SSES3: sseS3,
 	})
 	// KMS keeps its keys under DATADIR/kms, sealed by DATADIR/kms/master.key.
 	s.kms, err = kms.Open(kms.Config{
