@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/edgegate/edgegate/internal/atomicfile"
 	"github.com/edgegate/edgegate/internal/identity"
 	"github.com/edgegate/edgegate/internal/policy"
 )
@@ -222,8 +223,8 @@ func newRegistry(dataDir string, specs []AccountSpec, withDefault bool, now func
 		if err := os.MkdirAll(dataDir, 0o700); err != nil {
 			return nil, fmt.Errorf("iam: creating data directory: %w", err)
 		}
-		sweepTemps(dataDir)
 		r.statePath = filepath.Join(dataDir, stateFileName)
+		atomicfile.SweepTemps(r.statePath)
 		st, err := readState(r.statePath)
 		if err != nil {
 			return nil, err

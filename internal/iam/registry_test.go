@@ -258,7 +258,7 @@ func TestPersistence(t *testing.T) {
 		t.Errorf("state file mode %v, want 0600", info.Mode().Perm())
 	}
 	// A temp file left by a crash mid-save is swept at start-up.
-	stale := filepath.Join(dir, tempPrefix+"123.tmp")
+	stale := filepath.Join(dir, "."+stateFileName+".123.tmp")
 	if err := os.WriteFile(stale, []byte("junk"), 0o600); err != nil {
 		t.Fatal(err)
 	}

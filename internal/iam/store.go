@@ -7,10 +7,11 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/edgegate/edgegate/internal/atomicfile"
 )
 
 // stateVersion is the version of the iam.json layout. Version 2 added
@@ -96,8 +97,6 @@ type stateKey struct {
 	Status  string `json:"status"`
 	Created string `json:"created"`
 }
-
-const tempPrefix = ".iam-"
 
 // readState reads the state file; a missing file is an empty state.
 func readState(path string) (*stateFile, error) {
@@ -414,61 +413,8 @@ func (r *Registry) saveLocked() error {
 		return fmt.Errorf("iam: encoding state: %w", err)
 	}
 	data = append(data, '\n')
-	if err := writeFileAtomic(r.statePath, data, 0o600); err != nil {
+	if err := atomicfile.Write(r.statePath, data, 0o600); err != nil {
 		return fmt.Errorf("iam: saving state: %w", err)
 	}
 	return nil
-}
-
-// writeFileAtomic replaces path with data so that a crash leaves either the
-// old or the new file: temp file in the same directory, fsync, rename,
-// fsync the directory.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, tempPrefix+"*.tmp")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			os.Remove(tmp)
-		}
-	}()
-	if err = f.Chmod(perm); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err = f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return err
-	}
-	return syncDir(dir)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
-
-// sweepTemps removes temporary files a crash mid-save left behind.
-func sweepTemps(dir string) {
-	matches, _ := filepath.Glob(filepath.Join(dir, tempPrefix+"*.tmp"))
-	for _, m := range matches {
-		os.Remove(m)
-	}
 }

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/edgegate/edgegate/internal/atomicfile"
 	"github.com/edgegate/edgegate/internal/policy"
 )
 
@@ -18,7 +19,6 @@ import (
 const (
 	masterKeyFile = "master.key"
 	stateFile     = "keys.json"
-	tempPrefix    = ".keys-"
 	stateVersion  = 1
 )
 
@@ -79,7 +79,7 @@ func createMasterKey(dir, path string, rnd io.Reader) ([]byte, error) {
 		err = cerr
 	}
 	if err == nil {
-		err = syncDir(dir)
+		err = atomicfile.SyncDir(dir)
 	}
 	if err != nil {
 		os.Remove(path)
@@ -150,7 +150,7 @@ func parseTime(s string) (time.Time, error) {
 
 // load reads keys.json (absent: no keys). The caller owns s exclusively.
 func (s *Service) load() error {
-	sweepTemps(s.dir)
+	atomicfile.SweepTemps(filepath.Join(s.dir, stateFile))
 	data, err := os.ReadFile(filepath.Join(s.dir, stateFile))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -276,58 +276,5 @@ func (s *Service) saveLocked() error {
 		return fmt.Errorf("encoding state: %w", err)
 	}
 	data = append(data, '\n')
-	return writeFileAtomic(filepath.Join(s.dir, stateFile), data, 0o600)
-}
-
-// writeFileAtomic replaces path with data so that a crash leaves either
-// the old or the new file: temp file in the same directory, fsync,
-// rename, fsync the directory.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, tempPrefix+"*.tmp")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			os.Remove(tmp)
-		}
-	}()
-	if err = f.Chmod(perm); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err = f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return err
-	}
-	return syncDir(dir)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
-
-// sweepTemps removes temporary files a crash mid-save left behind.
-func sweepTemps(dir string) {
-	matches, _ := filepath.Glob(filepath.Join(dir, tempPrefix+"*.tmp"))
-	for _, m := range matches {
-		os.Remove(m)
-	}
+	return atomicfile.Write(filepath.Join(s.dir, stateFile), data, 0o600)
 }

@@ -76,7 +76,7 @@ func TestPersistenceAcrossRestart(t *testing.T) {
 	if n := len(mustAPI(t, s3, root, "ListKeys", nil).body["Keys"].([]any)); n != 3 {
 		t.Errorf("%d keys after the purge, want 3", n)
 	}
-	if leftovers, _ := filepath.Glob(filepath.Join(dir, tempPrefix+"*")); len(leftovers) != 0 {
+	if leftovers, _ := filepath.Glob(filepath.Join(dir, "."+stateFile+".*.tmp")); len(leftovers) != 0 {
 		t.Errorf("temporary files left: %v", leftovers)
 	}
 }

@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"sync"
 
+	"github.com/edgegate/edgegate/internal/atomicfile"
 	"github.com/edgegate/edgegate/internal/s3/access"
 )
 
@@ -128,39 +128,8 @@ func (s *FileAccountSettings) save(doc *accountSettingsDoc) error {
 	if err != nil {
 		return err
 	}
-	dir := filepath.Dir(s.path)
-	f, err := os.CreateTemp(dir, ".account-settings-*.tmp")
-	if err != nil {
+	if err := atomicfile.Write(s.path, append(b, '\n'), 0o600); err != nil {
 		return fmt.Errorf("s3: saving account settings: %w", err)
-	}
-	tmp := f.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			os.Remove(tmp)
-		}
-	}()
-	if _, err := f.Write(append(b, '\n')); err != nil {
-		f.Close()
-		return fmt.Errorf("s3: saving account settings: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("s3: saving account settings: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("s3: saving account settings: %w", err)
-	}
-	if err := os.Rename(tmp, s.path); err != nil {
-		return fmt.Errorf("s3: saving account settings: %w", err)
-	}
-	ok = true
-	if d, err := os.Open(dir); err == nil {
-		err = d.Sync()
-		d.Close()
-		if err != nil {
-			return fmt.Errorf("s3: saving account settings: syncing directory: %w", err)
-		}
 	}
 	return nil
 }
