@@ -1,13 +1,8 @@
 package server_test
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -181,37 +176,9 @@ func TestAssumeRoleEndToEnd(t *testing.T) {
 // put-role-policy, sts assume-role, and get-caller-identity with the
 // session's credentials.
 func TestAssumeRoleWithCLI(t *testing.T) {
-	awsPath, err := exec.LookPath("aws")
-	if err != nil {
-		t.Skip("aws CLI not installed")
-	}
 	env := testenv.Start(t, testenv.Options{})
-	dir := t.TempDir()
-	writeFile(t, filepath.Join(dir, "config"), "[default]\nregion = us-east-1\noutput = json\n\n[profile alice]\nregion = us-east-1\noutput = json\n")
-	writeFile(t, filepath.Join(dir, "credentials"), "[default]\naws_access_key_id = test\naws_secret_access_key = test\n")
-	baseEnv := []string{
-		"PATH=" + os.Getenv("PATH"), "HOME=" + dir,
-		"AWS_CONFIG_FILE=" + filepath.Join(dir, "config"),
-		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(dir, "credentials"),
-		"AWS_EC2_METADATA_DISABLED=true", "AWS_PAGER=",
-	}
-	run := func(extraEnv []string, args ...string) map[string]any {
-		t.Helper()
-		cmd := exec.Command(awsPath, append([]string{"--endpoint-url", env.Endpoint}, args...)...)
-		cmd.Env = append(append([]string{}, baseEnv...), extraEnv...)
-		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		if err := cmd.Run(); err != nil {
-			t.Fatalf("aws %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
-		}
-		out := map[string]any{}
-		if s := strings.TrimSpace(stdout.String()); s != "" {
-			if err := json.Unmarshal([]byte(s), &out); err != nil {
-				t.Fatalf("aws %s: output %q: %v", strings.Join(args, " "), s, err)
-			}
-		}
-		return out
-	}
+	cli := env.AWSCLI(t, "alice")
+	run := cli.JSON
 	get := func(m map[string]any, path ...string) any {
 		var v any = m
 		for _, p := range path {
@@ -228,7 +195,7 @@ func TestAssumeRoleWithCLI(t *testing.T) {
 	key := run(nil, "iam", "create-access-key", "--user-name", "alice")
 	akid, _ := get(key, "AccessKey", "AccessKeyId").(string)
 	secret, _ := get(key, "AccessKey", "SecretAccessKey").(string)
-	writeFile(t, filepath.Join(dir, "credentials"), "[default]\naws_access_key_id = test\naws_secret_access_key = test\n\n[alice]\naws_access_key_id = "+akid+"\naws_secret_access_key = "+secret+"\n")
+	writeFile(t, filepath.Join(cli.Dir(), "credentials"), "[default]\naws_access_key_id = test\naws_secret_access_key = test\n\n[alice]\naws_access_key_id = "+akid+"\naws_secret_access_key = "+secret+"\n")
 	run(nil, "iam", "put-user-policy", "--user-name", "alice", "--policy-name", "assume", "--policy-document", allowAssume)
 
 	role := run(nil, "iam", "create-role", "--role-name", "app", "--assume-role-policy-document", trustAccount)

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -306,29 +305,12 @@ func TestKMSKeyPolicyDelegation(t *testing.T) {
 // TestKMSWithCLI runs the aws CLI against the server: create-key,
 // encrypt --plaintext fileb://, decrypt.
 func TestKMSWithCLI(t *testing.T) {
-	awsPath, err := exec.LookPath("aws")
-	if err != nil {
-		t.Skip("aws CLI not installed")
-	}
 	env := testenv.Start(t, testenv.Options{})
-	dir := t.TempDir()
-	writeFile(t, filepath.Join(dir, "config"), "[default]\nregion = us-east-1\noutput = json\n")
-	writeFile(t, filepath.Join(dir, "credentials"), "[default]\naws_access_key_id = test\naws_secret_access_key = test\n")
+	cli := env.AWSCLI(t)
+	dir := cli.Dir()
 	run := func(args ...string) []byte {
 		t.Helper()
-		cmd := exec.Command(awsPath, append([]string{"--endpoint-url", env.Endpoint}, args...)...)
-		cmd.Env = []string{
-			"PATH=" + os.Getenv("PATH"), "HOME=" + dir,
-			"AWS_CONFIG_FILE=" + filepath.Join(dir, "config"),
-			"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(dir, "credentials"),
-			"AWS_EC2_METADATA_DISABLED=true", "AWS_PAGER=",
-		}
-		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		if err := cmd.Run(); err != nil {
-			t.Fatalf("aws %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
-		}
-		return stdout.Bytes()
+		return cli.Run(nil, args...)
 	}
 	var ck struct{ KeyMetadata struct{ KeyId, Arn string } }
 	if err := json.Unmarshal(run("kms", "create-key", "--description", "cli"), &ck); err != nil || ck.KeyMetadata.KeyId == "" {

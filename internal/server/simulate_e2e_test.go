@@ -1,11 +1,6 @@
 package server_test
 
 import (
-	"bytes"
-	"encoding/json"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -171,33 +166,11 @@ func TestSimulateEndToEnd(t *testing.T) {
 // TestSimulateWithCLI runs aws iam simulate-custom-policy against the
 // server with CloudFront's service principal as caller.
 func TestSimulateWithCLI(t *testing.T) {
-	awsPath, err := exec.LookPath("aws")
-	if err != nil {
-		t.Skip("aws CLI not installed")
-	}
 	env := testenv.Start(t, testenv.Options{})
-	dir := t.TempDir()
-	writeFile(t, filepath.Join(dir, "config"), "[default]\nregion = us-east-1\noutput = json\n")
-	writeFile(t, filepath.Join(dir, "credentials"), "[default]\naws_access_key_id = test\naws_secret_access_key = test\n")
+	cli := env.AWSCLI(t)
 	run := func(args ...string) map[string]any {
 		t.Helper()
-		cmd := exec.Command(awsPath, append([]string{"--endpoint-url", env.Endpoint}, args...)...)
-		cmd.Env = []string{
-			"PATH=" + os.Getenv("PATH"), "HOME=" + dir,
-			"AWS_CONFIG_FILE=" + filepath.Join(dir, "config"),
-			"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(dir, "credentials"),
-			"AWS_EC2_METADATA_DISABLED=true", "AWS_PAGER=",
-		}
-		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		if err := cmd.Run(); err != nil {
-			t.Fatalf("aws %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
-		}
-		out := map[string]any{}
-		if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
-			t.Fatalf("aws %s: output %q: %v", strings.Join(args, " "), stdout.String(), err)
-		}
-		return out
+		return cli.JSON(nil, args...)
 	}
 	decisions := func(out map[string]any) []string {
 		var ds []string
