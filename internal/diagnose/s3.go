@@ -46,7 +46,10 @@ func ExplainS3(rec *traces.Record) *Explanation {
 		}
 		last, lastCheck = tr, c
 	}
-	if f, ok := s3Finding(rec, lastCheck, last, results); ok {
+	x.Trace = append(x.Trace, kmsSteps(rec)...)
+	if f, ok := kmsFinding(rec); ok {
+		x.Findings = append(x.Findings, f)
+	} else if f, ok := s3Finding(rec, lastCheck, last, results); ok {
 		x.Findings = append(x.Findings, f)
 	}
 	return x

@@ -76,6 +76,19 @@ func (s *Service) conditionContext(c *Call) *Context {
 	return ctx
 }
 
+// CallContext returns the condition context KMS builds for an in-process
+// call whose Context is nil: the time keys of t and the aws:Principal* keys
+// of caller. A caller that has further keys to supply (aws:SourceArn of an
+// origin request) adds them to the map and passes it as Call.Context.
+func CallContext(caller identity.Principal, t time.Time) policy.MapContext {
+	m := policy.MapContext{
+		"aws:currenttime": {t.UTC().Format(time.RFC3339)},
+		"aws:epochtime":   {strconv.FormatInt(t.Unix(), 10)},
+	}
+	principalKeys(m, caller)
+	return m
+}
+
 func (c *Call) account() string {
 	if c.Account != "" {
 		return c.Account

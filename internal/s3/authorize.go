@@ -314,6 +314,7 @@ func (s *Service) record(q *request, status int, errCode string) {
 		ErrorCode: errCode,
 		Checks:    q.checks,
 		Notes:     q.notes,
+		KMS:       q.kms,
 	}
 	if q.op != nil {
 		rec.Operation = q.op.name

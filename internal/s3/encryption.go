@@ -13,8 +13,10 @@ import (
 	"unicode/utf8"
 
 	"github.com/edgegate/edgegate/internal/awsapi"
+	"github.com/edgegate/edgegate/internal/kms"
 	"github.com/edgegate/edgegate/internal/sse"
 	"github.com/edgegate/edgegate/internal/store"
+	"github.com/edgegate/edgegate/internal/traces"
 )
 
 // Encryption at rest.
@@ -334,6 +336,40 @@ func checkReadSSEHeaders(h http.Header) error {
 	return nil
 }
 
+// errKMSNeedsSigV4 is S3's answer to an anonymous (or SigV2) read of an
+// SSE-KMS object (spec §3.1). Status, code and the ArgumentName /
+// ArgumentValue fields are as widely reported, UNCONFIRMED from a primary
+// source.
+var errKMSNeedsSigV4 = errInvalidArgument.
+	WithMessage("Requests specifying Server Side Encryption with AWS KMS managed keys require AWS Signature Version 4.").
+	With("ArgumentName", "Authorization").With("ArgumentValue", "null")
+
+// checkKMSSigV4 refuses a read of an SSE-KMS object by a request that is
+// not signed with SigV4: edgegate verifies SigV4 only, so that is an
+// anonymous request (judged by the principal, not by call.Auth, so that
+// requests made in-process for an authenticated caller, such as an OAC
+// origin request, pass). S3 authorizes first (spec §3.1: order
+// UNCONFIRMED), so the caller runs this after authorization.
+func checkKMSSigV4(q *request, obj *store.Object) error {
+	if !q.call.Principal.IsAnonymous() || obj == nil {
+		return nil
+	}
+	if enc, err := objectEncryption(obj.Attrs); err == nil && enc != nil && enc.isKMS() {
+		q.notes = append(q.notes, "s3://"+obj.Bucket+"/"+obj.Key+" is encrypted with SSE-KMS, which only SigV4-signed requests may read; this request is anonymous")
+		return errKMSNeedsSigV4
+	}
+	return nil
+}
+
+// bucketOwner returns the account owning the addressed bucket ("" if none
+// is loaded).
+func (q *request) bucketOwner() string {
+	if q.bkt != nil {
+		return q.bkt.Owner
+	}
+	return ""
+}
+
 // blobSeal is what encrypting one new blob takes: a fresh data key and
 // the header carrying it sealed.
 type blobSeal struct {
@@ -350,9 +386,16 @@ func (s *Service) newBlobSeal(ctx context.Context, q *request, e *objectSSE, buc
 	if err != nil {
 		return nil, err
 	}
+	if e.isKMS() && q.call.Principal.IsAnonymous() {
+		// An anonymous write S3 allowed, encrypted with SSE-KMS (asked for,
+		// or the bucket default): S3 wants SigV4 as for reads (spec §3.1).
+		q.notes = append(q.notes, "s3://"+bucket+"/"+key+" would be encrypted with SSE-KMS, which only SigV4-signed requests may use; this request is anonymous")
+		return nil, errKMSNeedsSigV4
+	}
 	req := sse.SealRequest{
 		Principal: q.call.Principal, Conditions: q.call.Context,
 		EncryptionContext: e.encryptionContext(bucket, key), BucketKey: e.BucketKey,
+		BucketOwner: q.bucketOwner(),
 	}
 	if e.isKMS() {
 		req.KeyID = e.KMSKeyID
@@ -367,18 +410,31 @@ func (s *Service) newBlobSeal(ctx context.Context, q *request, e *objectSSE, buc
 	return &blobSeal{key: dk, hdr: sse.Header{KeyID: keyID, SealedKey: sealed}}, nil
 }
 
-// keyError maps a KeySealer's error: an S3 error passes through; a denial
-// is 403 AccessDenied, explained in the trace (spec §3.3); an unknown key
-// is 400 KMS.NotFoundException (UNCONFIRMED: the code S3 relays); the
-// rest (ErrTampered, I/O) are internal errors.
+// keyError maps a KeySealer's error: an S3 error passes through (a KMS
+// error S3 relays, "KMS.…", is noted for explain); a denial is 403
+// AccessDenied, its KMS decision and trace kept in the request's record
+// for explain (spec §3.3); an unknown key is 400 KMS.NotFoundException
+// (UNCONFIRMED: the code S3 relays); the rest (ErrTampered, I/O) are
+// internal errors.
 func (s *Service) keyError(q *request, err error) error {
 	var ae *awsapi.Error
 	if errors.As(err, &ae) {
+		if strings.HasPrefix(ae.Code, "KMS.") {
+			q.notes = append(q.notes, "KMS answered "+ae.Code+": "+ae.Message)
+		}
 		return ae
 	}
 	var de *sse.AccessError
 	if errors.As(err, &de) {
 		q.notes = append(q.notes, de.Action+" on "+de.KeyARN+" was denied: "+de.Reason)
+		q.kms = &traces.KMSCheck{KeyARN: de.KeyARN, Action: de.Action, Reason: de.Reason}
+		var kd *kms.AccessDeniedError
+		if errors.As(de, &kd) {
+			q.kms.Decision, q.kms.Trace = kd.Decision, kd.Trace
+		}
+		if s.reasonHeader {
+			return errAccessDenied.WithHeader("X-Edgegate-Denial-Reason", "KMS:"+string(q.kms.Decision.Reason))
+		}
 		return errAccessDenied
 	}
 	if errors.Is(err, sse.ErrNoSuchKey) {
@@ -494,6 +550,7 @@ func (s *Service) openSealed(ctx context.Context, q *request, b store.Blob, enc 
 	return sse.OpenReader(b, size, func(h sse.Header) ([]byte, error) {
 		return sealer.Unseal(ctx, h.SealedKey, h.KeyID, sse.UnsealRequest{
 			Principal: q.call.Principal, Conditions: q.call.Context, EncryptionContext: ec,
+			BucketOwner: q.bucketOwner(),
 		})
 	})
 }

@@ -43,6 +43,9 @@ func (s *Service) getObject(w http.ResponseWriter, r *http.Request, q *request, 
 	if err := checkReadSSEHeaders(r.Header); err != nil {
 		return err
 	}
+	if err := checkKMSSigV4(q, q.obj); err != nil {
+		return err
+	}
 	partNumber := 0
 	if v, ok := q.query["partNumber"]; ok {
 		n, err := strconv.Atoi(v[0])
@@ -262,6 +265,7 @@ func (s *Service) smallObject(ctx context.Context, q *request, obj *store.Object
 			if _, err := s.kms.Unseal(ctx, e.sealed, e.keyID, sse.UnsealRequest{
 				Principal: q.call.Principal, Conditions: q.call.Context,
 				EncryptionContext: enc.encryptionContext(obj.Bucket, obj.Key),
+				BucketOwner:       q.bucketOwner(),
 			}); err != nil {
 				return nil, s.keyError(q, err)
 			}

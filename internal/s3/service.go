@@ -134,6 +134,8 @@ type request struct {
 	rctx   authz.RequestContext
 	checks []traces.Check
 	notes  []string
+	// kms is the KMS denial that decided the request, if one did.
+	kms *traces.KMSCheck
 	// checkBuf backs checks for the usual one or two decisions, so that
 	// keeping them costs no allocation beyond the request itself.
 	checkBuf [2]traces.Check

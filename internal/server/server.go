@@ -20,6 +20,7 @@ import (
 	"github.com/edgegate/edgegate/internal/s3"
 	"github.com/edgegate/edgegate/internal/sigv4"
 	"github.com/edgegate/edgegate/internal/sse"
+	"github.com/edgegate/edgegate/internal/ssekms"
 	"github.com/edgegate/edgegate/internal/store"
 	"github.com/edgegate/edgegate/internal/store/boltmeta"
 	"github.com/edgegate/edgegate/internal/store/fsblob"
@@ -135,11 +136,6 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		s.Close()
 		return nil, err
 	}
-	s.s3 = s3.New(s3.Config{
-		Meta: metaDB, Blobs: blobs, Owners: ownersOf{accounts}, Region: cfg.Region, Settings: settings,
-		Identities: accounts, Traces: s.traces, DenialReasonHeader: cfg.DenialReasonHeader,
-		SSES3: sseS3,
-	})
 	// KMS keeps its keys under DATADIR/kms, sealed by DATADIR/kms/master.key.
 	s.kms, err = kms.Open(kms.Config{
 		Dir: filepath.Join(cfg.DataDir, "kms"), Region: cfg.Region, Identities: accounts, Logger: cfg.Logger,
@@ -148,6 +144,12 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		s.Close()
 		return nil, err
 	}
+	// SSE-KMS seals data keys with KMS keys, as the requester (ssekms).
+	s.s3 = s3.New(s3.Config{
+		Meta: metaDB, Blobs: blobs, Owners: ownersOf{accounts}, Region: cfg.Region, Settings: settings,
+		Identities: accounts, Traces: s.traces, DenialReasonHeader: cfg.DenialReasonHeader,
+		SSES3: sseS3, KMS: ssekms.New(s.kms),
+	})
 	return s, nil
 }
 

@@ -53,6 +53,10 @@ type SealRequest struct {
 	// BucketKey says the object uses an S3 Bucket Key (SSE-KMS), which a
 	// KMS sealer may use to avoid a KMS call for every object.
 	BucketKey bool
+	// BucketOwner is the account that owns the bucket: where a KMS sealer
+	// resolves key ids and alias names for a caller that has no account
+	// of its own (anonymous callers, service principals).
+	BucketOwner string
 }
 
 // UnsealRequest is what Unseal needs beyond the sealed key.
@@ -60,6 +64,8 @@ type UnsealRequest struct {
 	Principal         identity.Principal
 	Conditions        map[string][]string
 	EncryptionContext map[string]string
+	// BucketOwner is as for SealRequest.
+	BucketOwner string
 }
 
 // Sentinel errors of KeySealers.
@@ -78,7 +84,14 @@ type AccessError struct {
 	KeyARN string // the key the caller was denied
 	Action string // "kms:GenerateDataKey", "kms:Decrypt"
 	Reason string // why, for the explanation (never sent to the caller)
+	// Cause is the sealer's own denial (for SSE-KMS a
+	// *kms.AccessDeniedError carrying the decision and its trace), reachable
+	// with errors.As; nil if none.
+	Cause error
 }
+
+// Unwrap returns Cause.
+func (e *AccessError) Unwrap() error { return e.Cause }
 
 func (e *AccessError) Error() string {
 	return "sse: " + e.Action + " on " + e.KeyARN + " denied: " + e.Reason

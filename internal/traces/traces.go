@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/edgegate/edgegate/internal/identity"
+	"github.com/edgegate/edgegate/internal/kms"
 	"github.com/edgegate/edgegate/internal/s3/authz"
 )
 
@@ -54,6 +55,20 @@ type Record struct {
 	// Notes are facts the handler established that are not decisions
 	// (for example "the key does not exist").
 	Notes []string
+	// KMS is the KMS denial that decided the request (SSE-KMS:
+	// kms:Decrypt or kms:GenerateDataKey refused), nil if none did.
+	KMS *KMSCheck
+}
+
+// KMSCheck is a KMS authorization that denied an S3 request. KMS decides
+// with a trace when it denies, so the trace is kept as it was made.
+type KMSCheck struct {
+	KeyARN string
+	Action string // kms:Decrypt, kms:GenerateDataKey
+	// Reason is the denial as KMS words it.
+	Reason   string
+	Decision kms.Decision
+	Trace    *kms.Trace // nil if the sealer gave none
 }
 
 // Store is a bounded ring of records; the oldest is dropped when full. It
