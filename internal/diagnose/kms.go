@@ -77,6 +77,13 @@ func decisionWord(d kms.Decision) string {
 // an SSE-KMS object (KMS-ANON).
 func kmsFinding(rec *traces.Record) (Finding, bool) {
 	switch {
+	case rec.KMS != nil && rec.Principal.Type == identity.OAI:
+		return Finding{ID: "KMS-OAI", Certainty: Definite,
+			Summary: "a CloudFront origin access identity cannot use KMS keys: an OAI reads objects as a principal no key " +
+				"policy can name, so SSE-KMS objects behind an OAI are always denied (403 AccessDenied)",
+			Evidence: []string{rec.KMS.Action + " on " + rec.KMS.KeyARN + " denied to " + principalName(rec)},
+			Fix: "migrate the distribution from the OAI to origin access control (OAC) and add the " +
+				"AllowCloudFrontServicePrincipalSSE-KMS statement to the key policy, or re-encrypt the objects with SSE-S3 (AES256)"}, true
 	case rec.KMS != nil:
 		return kmsKeyPolicyFinding(rec), true
 	case rec.ErrorCode == "KMS.DisabledException" || rec.ErrorCode == "KMS.KMSInvalidStateException":

@@ -72,3 +72,29 @@ func TestExplainKMS(t *testing.T) {
 		t.Errorf("anonymous: %+v", x.Findings)
 	}
 }
+
+// TestExplainKMSThroughOAI: an SSE-KMS object read through an origin access
+// identity is KMS-OAI, whose fix is to move to OAC.
+func TestExplainKMSThroughOAI(t *testing.T) {
+	svc, err := kms.Open(kms.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyARN := "arn:aws:kms:us-east-1:" + owner + ":key/1234abcd-12ab-34cd-56ef-1234567890ab"
+	kp, err := policy.Parse([]byte(`{"Version":"2012-10-17","Statement":[{"Sid":"Enable IAM User Permissions","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::`+owner+`:root"},"Action":"kms:*","Resource":"*"}]}`), policy.KeyPolicy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	oai := identity.Principal{Type: identity.OAI, ARN: "arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity E2EXAMPLE", CanonicalID: "oaicanonical"}
+	tr := new(kms.Trace)
+	d := svc.Authorize(oai, "kms:Decrypt", &kms.KeyInfo{ARN: keyARN, Account: owner, Policy: kp}, kms.NewContext(nil), tr)
+	if d.Allowed {
+		t.Fatal("an OAI was allowed to use a KMS key")
+	}
+	rec := traces.Record{Principal: oai, Status: 403, ErrorCode: "AccessDenied", Bucket: "b", Key: "k", Operation: "GetObject",
+		KMS: &traces.KMSCheck{KeyARN: keyARN, Action: "kms:Decrypt", Reason: "denied", Decision: d, Trace: tr}}
+	x := ExplainS3(&rec)
+	if len(x.Findings) != 1 || x.Findings[0].ID != "KMS-OAI" || !strings.Contains(x.Findings[0].Fix, "origin access control") {
+		t.Fatalf("findings %+v", x.Findings)
+	}
+}
