@@ -146,10 +146,16 @@ func s3Finding(rec *traces.Record, c *traces.Check, tr *authz.Trace, results []a
 			Evidence: evidence,
 			Fix:      "attach an identity policy to " + principalName(rec) + " allowing " + in.Action + " on " + in.Resource}, true
 	}
+	fix := "add a bucket-policy statement: " + statementJSON("Allow"+strings.TrimPrefix(in.Action, "s3:"), principalElement(rec), in.Action, in.Resource)
+	if rec.Principal.IsAnonymous() {
+		fix += " (a public statement: Block Public Access, on by default for new buckets, refuses it until its " +
+			"BlockPublicPolicy setting is turned off; to keep the bucket private, serve it through CloudFront with " +
+			"origin access control instead)"
+	}
 	return Finding{ID: "POL-NO-ALLOW", Certainty: Definite,
 		Summary:  "no statement, ACL grant or ownership rule allows " + in.Action + " for " + principalName(rec),
 		Evidence: evidence,
-		Fix:      "add a bucket-policy statement: " + statementJSON("Allow"+strings.TrimPrefix(in.Action, "s3:"), principalElement(rec), in.Action, in.Resource)}, true
+		Fix:      fix}, true
 }
 
 func stmtLabel(st *policy.StatementTrace) string {
