@@ -211,3 +211,50 @@ func md5b64(b []byte) string {
 	sum := md5.Sum(b)
 	return base64.StdEncoding.EncodeToString(sum[:])
 }
+
+// TestAnonymousPayloadHash: an unsigned PUT allowed by a public policy
+// still has its x-amz-content-sha256 checked, and stores nothing when it
+// does not match; x-amz-expected-bucket-owner guards the bucket's owner.
+func TestAnonymousPayloadHashAndExpectedOwner(t *testing.T) {
+	p := startEdgegate(t, t.TempDir(), "--log-requests=false")
+	client := p.s3Client()
+	if _, err := client.CreateBucket(bg, &s3.CreateBucketInput{Bucket: aws.String("drop")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.DeletePublicAccessBlock(bg, &s3.DeletePublicAccessBlockInput{Bucket: aws.String("drop")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.PutBucketPolicy(bg, &s3.PutBucketPolicyInput{Bucket: aws.String("drop"), Policy: aws.String(
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::drop/*"}]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	put := func(key, body, hash string) (int, string) {
+		req, _ := http.NewRequest("PUT", p.endpoint+"/drop/"+key, strings.NewReader(body))
+		req.Header.Set("X-Amz-Content-Sha256", hash)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s3Error(t, resp)
+	}
+	good := sha256.Sum256([]byte("hello"))
+	if status, code := put("ok", "hello", hex.EncodeToString(good[:])); status != 200 {
+		t.Fatalf("anonymous PUT with the right hash: %d %s", status, code)
+	}
+	if status, code := put("bad", "tampered", hex.EncodeToString(good[:])); status != 400 || code != "XAmzContentSHA256Mismatch" {
+		t.Fatalf("anonymous PUT with a wrong hash: %d %s", status, code)
+	}
+	_, err := client.HeadObject(bg, &s3.HeadObjectInput{Bucket: aws.String("drop"), Key: aws.String("bad")})
+	if err == nil {
+		t.Fatal("the mismatched body was stored")
+	}
+
+	_, err = client.HeadObject(bg, &s3.HeadObjectInput{Bucket: aws.String("drop"), Key: aws.String("ok"), ExpectedBucketOwner: aws.String("999999999999")})
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) || apiErr.ErrorCode() != "Forbidden" && apiErr.ErrorCode() != "AccessDenied" {
+		t.Fatalf("HEAD with another expected owner: %v, want 403", err)
+	}
+	if _, err := client.HeadObject(bg, &s3.HeadObjectInput{Bucket: aws.String("drop"), Key: aws.String("ok"), ExpectedBucketOwner: aws.String("000000000000")}); err != nil {
+		t.Fatalf("HEAD with the right expected owner: %v", err)
+	}
+}

@@ -41,7 +41,6 @@ const (
 // TestObjectWriteOwner checks objectWriteACL: who owns an object a request
 // writes and the ACL it gets, for every Object Ownership setting, with a
 // writer from the bucket owner's account, another account and anonymous.
-// (End to end, other accounts cannot write yet: issue 3.)
 func TestObjectWriteOwner(t *testing.T) {
 	ctx := context.Background()
 	settings, _ := OpenAccountSettings("")
@@ -120,7 +119,12 @@ func TestObjectWriteOwner(t *testing.T) {
 		if err := settings.PutAccountPAB(ctx, acctA, tt.accountPAB); err != nil {
 			t.Fatal(err)
 		}
-		q := &request{call: &reqctx.Call{Principal: principal(tt.writer, map[string]string{acctA: cidA, acctB: cidB}[tt.writer])}, bkt: bucket(tt.own, tt.pab)}
+		bkt := bucket(tt.own, tt.pab)
+		// Writing with ACL headers needs s3:PutObjectAcl too: everyone has
+		// it here, as this test is about ownership, not permission.
+		bkt.Attrs[access.AttrPolicy] = []byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:PutObjectAcl","Resource":"arn:aws:s3:::b/*"}]}`)
+		q := &request{call: &reqctx.Call{Principal: principal(tt.writer, map[string]string{acctA: cidA, acctB: cidB}[tt.writer])},
+			bucket: "b", key: "k", bkt: bkt, bs: newBucketState(bkt, s.owners)}
 		h := tt.h
 		if h == nil {
 			h = http.Header{}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/edgegate/edgegate/internal/awsapi"
 	"github.com/edgegate/edgegate/internal/identity"
 	"github.com/edgegate/edgegate/internal/s3/access"
 	"github.com/edgegate/edgegate/internal/store"
@@ -320,6 +321,10 @@ func (s *Service) objectWriteACL(ctx context.Context, q *request, h http.Header)
 	}
 	if !access.HasACLHeaders(h) {
 		return owner, nil, nil
+	}
+	// Setting an ACL while writing needs s3:PutObjectAcl as well.
+	if err := s.authorizeExtra(ctx, q, "s3:PutObjectAcl", awsapi.S3ObjectARN(q.bucket, q.key), q.bs); err != nil {
+		return "", nil, err
 	}
 	writerCID := p.CanonicalID
 	if writerCID == "" {

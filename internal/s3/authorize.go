@@ -333,3 +333,17 @@ func (s *Service) record(q *request, status int, errCode string) {
 
 // objectARNFor returns the resource ARN of an object action.
 func objectARNFor(bucket, key string) string { return awsapi.S3ObjectARN(bucket, key) }
+
+// authorizeExtra decides one more action a request needs besides its
+// operation's (an ACL header on a write needs s3:PutObjectAcl too), with
+// the bucket context bs (nil for a bucket not created yet).
+func (s *Service) authorizeExtra(ctx context.Context, q *request, action, resource string, bs *bucketState) error {
+	res, err := s.decide(ctx, q, action, resource, bs, nil)
+	if err != nil {
+		return err
+	}
+	if !res.Allowed {
+		return s.denied(q, res, action, resource)
+	}
+	return nil
+}

@@ -14,6 +14,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/edgegate/edgegate/internal/awsapi"
 	"github.com/edgegate/edgegate/internal/s3/access"
 	"github.com/edgegate/edgegate/internal/store"
 )
@@ -309,6 +310,17 @@ func (s *Service) createBucket(w http.ResponseWriter, r *http.Request, q *reques
 	// would silently drop the caller's retention guarantees.
 	if strings.EqualFold(strings.TrimSpace(r.Header.Get("X-Amz-Bucket-Object-Lock-Enabled")), "true") {
 		return errNotImplemented.WithMessage("edgegate does not implement S3 Object Lock yet")
+	}
+	// ACL and Object Ownership headers need their own permissions too.
+	if access.HasACLHeaders(r.Header) {
+		if err := s.authorizeExtra(r.Context(), q, "s3:PutBucketAcl", awsapi.S3BucketARN(q.bucket), nil); err != nil {
+			return err
+		}
+	}
+	if r.Header.Get("X-Amz-Object-Ownership") != "" {
+		if err := s.authorizeExtra(r.Context(), q, "s3:PutBucketOwnershipControls", awsapi.S3BucketARN(q.bucket), nil); err != nil {
+			return err
+		}
 	}
 	attrs, err := s.newBucketAttrs(r.Header, q.call.Principal.CanonicalID, q.call.Principal.Account)
 	if err != nil {

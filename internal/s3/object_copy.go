@@ -59,6 +59,9 @@ func (s *Service) authorizeSource(ctx context.Context, q *request, srcBucket, sr
 			return err
 		}
 	}
+	if want := q.srcExpectedOwner; want != "" && want != bs.rec.Owner {
+		return errAccessDenied
+	}
 	obj, err := s.meta.GetObject(ctx, srcBucket, srcKey)
 	switch {
 	case errors.Is(err, store.ErrNoSuchKey):

@@ -72,8 +72,18 @@ func (s *Service) getObject(w http.ResponseWriter, r *http.Request, q *request, 
 		var err error
 		if attempt == 0 && q.obj != nil {
 			obj = q.obj // loaded and authorized by ServeS3
-		} else if obj, err = s.meta.GetObject(ctx, q.bucket, q.key); err != nil {
-			return s.storeError(q, err)
+		} else {
+			if obj, err = s.meta.GetObject(ctx, q.bucket, q.key); err != nil {
+				return s.storeError(q, err)
+			}
+			// A concurrent overwrite replaced the object ServeS3
+			// authorized: its owner and ACL may differ, so decide again.
+			if q.obj != nil {
+				q.obj = obj
+				if err := s.authorize(ctx, q); err != nil {
+					return err
+				}
+			}
 		}
 		if head {
 			break

@@ -136,6 +136,9 @@ type request struct {
 	notes  []string
 	// kms is the KMS denial that decided the request, if one did.
 	kms *traces.KMSCheck
+	// srcExpectedOwner is x-amz-source-expected-bucket-owner: the copy
+	// source bucket must belong to that account.
+	srcExpectedOwner string
 	// checkBuf backs checks for the usual one or two decisions, so that
 	// keeping them costs no allocation beyond the request itself.
 	checkBuf [2]traces.Check
@@ -155,7 +158,7 @@ func (s *Service) ServeS3(w http.ResponseWriter, r *http.Request, c *reqctx.Call
 	h.Set("x-amz-id-2", awsapi.HostID(c.RequestID))
 	h.Set("Server", "AmazonS3")
 
-	q := &request{call: c, query: r.URL.Query()}
+	q := &request{call: c, query: r.URL.Query(), srcExpectedOwner: r.Header.Get("X-Amz-Source-Expected-Bucket-Owner")}
 	q.checks = q.checkBuf[:0]
 	// S3 Control (account-level APIs such as the account's Block Public
 	// Access) shares SigV4's "s3" signing name, so its requests arrive here.
@@ -225,6 +228,10 @@ func (s *Service) serve(w http.ResponseWriter, r *http.Request, q *request) erro
 			return s.storeError(q, err)
 		}
 		q.bs, q.bkt = bs, bs.rec
+		// The caller's guard against addressing another account's bucket.
+		if want := r.Header.Get("X-Amz-Expected-Bucket-Owner"); want != "" && want != bs.rec.Owner {
+			return errAccessDenied
+		}
 	}
 	s.fillContext(r, q)
 	if op.loadsObject {
