@@ -31,8 +31,15 @@ func ExplainS3(rec *traces.Record) *Explanation {
 		// The replay rebuilds the trace; the recorded result keeps what the
 		// request decided, including reasons the S3 layer added on top of
 		// the decision (MissingObjectNoListBucket).
-		_, tr := c.Replay()
 		results = append(results, c.Result)
+		if c.Redacted {
+			x.Trace = append(x.Trace, Step{Check: i, Action: c.Input.Action, Resource: c.Input.Resource,
+				Source: "another account's resource", Name: c.Input.Bucket.Name, Decision: c.Result.Decision.String(),
+				Note: "decided by the policies of account " + c.Input.Bucket.Owner + ", which only that account may see", Deciding: -1})
+			last, lastCheck = &authz.Trace{Reason: c.Result.Reason}, c
+			continue
+		}
+		_, tr := c.Replay()
 		for _, s := range tr.Steps {
 			st := Step{Check: i, Action: c.Input.Action, Resource: c.Input.Resource, Source: string(s.Source),
 				Name: s.Name, Decision: s.Decision.String(), Note: s.Note, Deciding: -1}

@@ -117,3 +117,31 @@ func TestExplainS3Findings(t *testing.T) {
 		t.Fatalf("an allowed request has findings: %+v", x.Findings)
 	}
 }
+
+// TestExplainHidesOtherAccountsPolicies: a copy's source bucket belongs to
+// another account; explaining the request to the destination's owner shows
+// the source decision's result but none of its statements.
+func TestExplainHidesOtherAccountsPolicies(t *testing.T) {
+	src := authz.Bucket{Name: "their-src", Owner: "333333333333", OwnerCanonicalID: "c3", Ownership: access.BucketOwnerEnforced}
+	src.Policy = mustPolicy(t, `{"Version":"2012-10-17","Statement":[{"Sid":"SecretInternalOnly","Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::their-src/*","Condition":{"NotIpAddress":{"aws:SourceIp":"10.99.88.0/24"}}}]}`)
+	copier := identity.Principal{Type: identity.Root, Account: owner, ARN: "arn:aws:iam::" + owner + ":root", CanonicalID: "c1"}
+	c := check(copier, src, &authz.Object{Owner: "333333333333"}, "s3:GetObject", "arn:aws:s3:::their-src/k", map[authz.Key]string{authz.KeySourceIP: "127.0.0.1"})
+	if c.Result.Allowed {
+		t.Fatal("the source read was allowed")
+	}
+	rec := traces.Record{Principal: copier, Status: 403, ErrorCode: "AccessDenied", Checks: []traces.Check{c}, Owners: []string{owner, "333333333333"}}
+
+	mine := rec.RedactFor(owner)
+	x := ExplainS3(&mine)
+	if out := x.Human(); strings.Contains(out, "SecretInternalOnly") || strings.Contains(out, "10.99.88.0") {
+		t.Fatalf("another account's policy leaked into the explanation:\n%s", out)
+	}
+	if len(x.Trace) != 1 || x.Trace[0].Source != "another account's resource" || len(x.Findings) != 1 {
+		t.Fatalf("redacted explanation: %+v", x)
+	}
+	// The source bucket's owner sees its own statement.
+	theirs := rec.RedactFor("333333333333")
+	if out := ExplainS3(&theirs).Human(); !strings.Contains(out, "SecretInternalOnly") {
+		t.Fatalf("the policy's owner does not see it:\n%s", out)
+	}
+}

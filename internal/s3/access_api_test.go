@@ -120,9 +120,6 @@ func TestObjectWriteOwner(t *testing.T) {
 			t.Fatal(err)
 		}
 		bkt := bucket(tt.own, tt.pab)
-		// Writing with ACL headers needs s3:PutObjectAcl too: everyone has
-		// it here, as this test is about ownership, not permission.
-		bkt.Attrs[access.AttrPolicy] = []byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:PutObjectAcl","Resource":"arn:aws:s3:::b/*"}]}`)
 		q := &request{call: &reqctx.Call{Principal: principal(tt.writer, map[string]string{acctA: cidA, acctB: cidB}[tt.writer])},
 			bucket: "b", key: "k", bkt: bkt, bs: newBucketState(bkt, s.owners)}
 		h := tt.h

@@ -375,8 +375,6 @@ func TestCreateBucketACLHeaders(t *testing.T) {
 // writes with bucket-owner-full-control into a BucketOwnerPreferred bucket
 // is owned by the bucket owner; written without it, by the writer.
 func TestBucketOwnerFullControlCrossAccount(t *testing.T) {
-	t.Skip("needs bucket policy: issue 3 authz (the interim rule lets only the bucket owner's root write; " +
-		"the ownership rules are covered by TestObjectWriteOwner in package s3)")
 	ctx := context.Background()
 	env := startTwoAccounts(t)
 	c := env.S3()
@@ -385,7 +383,10 @@ func TestBucketOwnerFullControlCrossAccount(t *testing.T) {
 	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("shared"), ObjectOwnership: types.ObjectOwnershipBucketOwnerPreferred}); err != nil {
 		t.Fatal(err)
 	}
-	// (A bucket policy granting the other account s3:PutObject goes here.)
+	if _, err := c.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("shared"), Policy: aws.String(
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + otherAccount + `"},"Action":"s3:PutObject","Resource":"arn:aws:s3:::shared/*"}]}`)}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := other.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("shared"), Key: aws.String("bofc"), Body: strings.NewReader("x"),
 		ACL: types.ObjectCannedACLBucketOwnerFullControl}); err != nil {
 		t.Fatal(err)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"net/http"
 
-	"github.com/edgegate/edgegate/internal/awsapi"
 	"github.com/edgegate/edgegate/internal/identity"
 	"github.com/edgegate/edgegate/internal/s3/access"
 	"github.com/edgegate/edgegate/internal/store"
@@ -322,10 +321,10 @@ func (s *Service) objectWriteACL(ctx context.Context, q *request, h http.Header)
 	if !access.HasACLHeaders(h) {
 		return owner, nil, nil
 	}
-	// Setting an ACL while writing needs s3:PutObjectAcl as well.
-	if err := s.authorizeExtra(ctx, q, "s3:PutObjectAcl", awsapi.S3ObjectARN(q.bucket, q.key), q.bs); err != nil {
-		return "", nil, err
-	}
+	// ACL headers on a write need no s3:PutObjectAcl: s3:PutObject governs
+	// them, with its s3:x-amz-acl and s3:x-amz-grant-* condition keys (the
+	// documented bucket-owner-full-control pattern grants only
+	// s3:PutObject); BlockPublicAcls is what stops public ones.
 	writerCID := p.CanonicalID
 	if writerCID == "" {
 		writerCID = s.canonicalOf(p.Account)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -321,6 +322,11 @@ func (s *Service) record(q *request, status int, errCode string) {
 	}
 	if q.bkt != nil {
 		rec.Owners = append(rec.Owners, q.bkt.Owner)
+	}
+	for i := range q.checks { // a copy source's owner too
+		if b := q.checks[i].Input.Bucket; b != nil && !slices.Contains(rec.Owners, b.Owner) {
+			rec.Owners = append(rec.Owners, b.Owner)
+		}
 	}
 	if q.obj != nil && q.obj.Owner != "" && (q.bkt == nil || q.obj.Owner != q.bkt.Owner) {
 		rec.Owners = append(rec.Owners, q.obj.Owner)

@@ -90,5 +90,8 @@ func (s *Server) serveExplain(w http.ResponseWriter, r *http.Request, c *reqctx.
 		fail(http.StatusForbidden, "AccessDenied", "only the owner of a resource the request touched, or the operator, may read its explanation")
 		return
 	}
+	if !c.Operator {
+		rec = rec.RedactFor(c.Principal.Account)
+	}
 	writeJSON(http.StatusOK, diagnose.ExplainS3(&rec))
 }

@@ -93,39 +93,3 @@ func TestS3WithIdentityPolicies(t *testing.T) {
 		t.Fatalf("role session reads (its role allows only listing): %v", err)
 	}
 }
-
-// TestACLHeaderNeedsPutObjectAcl: a user allowed only s3:PutObject cannot
-// make an object public by sending x-amz-acl with the PUT, as on AWS.
-func TestACLHeaderNeedsPutObjectAcl(t *testing.T) {
-	env := testenv.Start(t, testenv.Options{})
-	root := env.IAM("test", "test")
-	owner := env.S3()
-	if _, err := owner.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("acls"), ObjectOwnership: "ObjectWriter"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := owner.DeletePublicAccessBlock(ctx, &s3.DeletePublicAccessBlockInput{Bucket: aws.String("acls")}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := root.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("uploader")}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := root.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String("uploader"), PolicyName: aws.String("put"), PolicyDocument: aws.String(
-		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:PutObject","Resource":"arn:aws:s3:::acls/*"}]}`)}); err != nil {
-		t.Fatal(err)
-	}
-	key, err := root.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("uploader")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	up := env.S3As(aws.ToString(key.AccessKey.AccessKeyId), aws.ToString(key.AccessKey.SecretAccessKey))
-	if _, err := up.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("acls"), Key: aws.String("plain"), Body: strings.NewReader("x")}); err != nil {
-		t.Fatalf("plain PUT: %v", err)
-	}
-	_, err = up.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("acls"), Key: aws.String("pub"), Body: strings.NewReader("x"), ACL: "public-read"})
-	if apiCode(err) != "AccessDenied" {
-		t.Fatalf("PUT with x-amz-acl and no s3:PutObjectAcl: %v, want AccessDenied", err)
-	}
-	if _, err := owner.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("acls"), Key: aws.String("pub")}); err == nil {
-		t.Fatal("the refused PUT stored the object")
-	}
-}

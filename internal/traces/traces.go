@@ -5,6 +5,7 @@
 package traces
 
 import (
+	"strings"
 	"sync"
 	"time"
 
@@ -23,6 +24,9 @@ type Check struct {
 	// point to, so that one allocation carries the whole snapshot.
 	Bucket authz.Bucket
 	Object authz.Object
+	// Redacted marks a decision taken on another account's resource, whose
+	// policies the reader of an explanation may not see (RedactFor).
+	Redacted bool
 }
 
 // Replay re-runs the decision with a trace. The result equals Result as
@@ -130,4 +134,34 @@ func (rec *Record) Readable(p identity.Principal) bool {
 		}
 	}
 	return false
+}
+
+// RedactFor returns the record as account may see it: decisions taken on
+// another account's bucket keep their result but are marked Redacted (their
+// policies are not replayed), and a KMS decision on another account's key
+// loses its trace. Explanations show each account only its own policies.
+func (rec Record) RedactFor(account string) Record {
+	checks := make([]Check, len(rec.Checks))
+	copy(checks, rec.Checks)
+	for i := range checks {
+		if b := checks[i].Input.Bucket; b != nil && b.Owner != account {
+			checks[i].Redacted = true
+		}
+	}
+	rec.Checks = checks
+	if k := rec.KMS; k != nil && keyAccount(k.KeyARN) != account {
+		c := *k
+		c.Trace = nil
+		rec.KMS = &c
+	}
+	return rec
+}
+
+// keyAccount is the account field of a KMS key ARN.
+func keyAccount(arn string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) < 5 {
+		return ""
+	}
+	return parts[4]
 }
