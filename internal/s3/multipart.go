@@ -425,23 +425,13 @@ func (s *Service) uploadPartCopy(w http.ResponseWriter, r *http.Request, q *requ
 	if err := checkPartSSEHeaders(r.Header); err != nil {
 		return err
 	}
-	if err := s.authorizeSource(ctx, q, srcBucket, srcKey); err != nil {
-		return err
-	}
-
 	// A concurrent overwrite of the source can release its blobs between
-	// reading its metadata and opening them: read the metadata again once.
+	// reading its metadata and opening them: read (and decide on) the
+	// source again once.
 	var src *store.Object
 	var rd *store.ObjectReader
 	for attempt := 0; ; attempt++ {
-		src, err = s.meta.GetObject(ctx, srcBucket, srcKey)
-		if err != nil {
-			if errors.Is(err, store.ErrNoSuchKey) {
-				return noSuchKey(srcKey)
-			}
-			if errors.Is(err, store.ErrNoSuchBucket) {
-				return noSuchBucket(srcBucket)
-			}
+		if src, err = s.authorizeSource(ctx, q, srcBucket, srcKey); err != nil {
 			return err
 		}
 		rd, err = s.openObject(ctx, q, src)

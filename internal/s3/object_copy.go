@@ -47,37 +47,42 @@ type copyObjectResult struct {
 // the copy source srcBucket/srcKey, judged like a GetObject of it: with the
 // source bucket's policy, ownership and ACLs and the source object's owner
 // and ACL (a missing source as if the bucket owner owned it, so that a
-// caller without read access learns nothing of it).
-func (s *Service) authorizeSource(ctx context.Context, q *request, srcBucket, srcKey string) error {
+// caller without read access learns nothing of it). It returns the object
+// it decided on, so that the copy reads exactly that one, or NoSuchKey.
+func (s *Service) authorizeSource(ctx context.Context, q *request, srcBucket, srcKey string) (*store.Object, error) {
 	bs := q.bs
 	if srcBucket != q.bucket || bs == nil {
 		var err error
 		if bs, err = s.loadBucket(ctx, srcBucket); err != nil {
 			if errors.Is(err, store.ErrNoSuchBucket) {
-				return noSuchBucket(srcBucket)
+				return nil, noSuchBucket(srcBucket)
 			}
-			return err
+			return nil, err
 		}
 	}
 	if want := q.srcExpectedOwner; want != "" && want != bs.rec.Owner {
-		return errAccessDenied
+		return nil, errAccessDenied
 	}
 	obj, err := s.meta.GetObject(ctx, srcBucket, srcKey)
+	missing := errors.Is(err, store.ErrNoSuchKey)
 	switch {
-	case errors.Is(err, store.ErrNoSuchKey):
+	case missing:
 		obj = &store.Object{Owner: bs.rec.Owner}
 	case err != nil:
-		return err
+		return nil, err
 	}
 	resource := awsapi.S3ObjectARN(srcBucket, srcKey)
 	res, err := s.decide(ctx, q, "s3:GetObject", resource, bs, obj)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if !res.Allowed {
-		return s.denied(q, res, "s3:GetObject", resource)
+		return nil, s.denied(q, res, "s3:GetObject", resource)
 	}
-	return nil
+	if missing {
+		return nil, noSuchKey(srcKey)
+	}
+	return obj, nil
 }
 
 // copyObject answers CopyObject.
@@ -128,17 +133,8 @@ func (s *Service) copyObject(w http.ResponseWriter, r *http.Request, q *request)
 	}
 
 	// The source: authorization, then the object.
-	if err := s.authorizeSource(ctx, q, srcBucket, srcKey); err != nil {
-		return err
-	}
-	src, err := s.meta.GetObject(ctx, srcBucket, srcKey)
+	src, err := s.authorizeSource(ctx, q, srcBucket, srcKey)
 	if err != nil {
-		switch {
-		case errors.Is(err, store.ErrNoSuchKey):
-			return noSuchKey(srcKey)
-		case errors.Is(err, store.ErrNoSuchBucket):
-			return noSuchBucket(srcBucket)
-		}
 		return err
 	}
 	if res, failed := conditionsFrom(h, "X-Amz-Copy-Source-").evaluate(src.ETag, src.LastModified); res != condProceed {
