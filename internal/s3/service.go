@@ -170,8 +170,11 @@ func (s *Service) ServeS3(w http.ResponseWriter, r *http.Request, c *reqctx.Call
 	// bucket named "v20180820" never carries that header.
 	if isControlRequest(r) {
 		if err := s.serveControl(w, r, q); err != nil {
-			return writeControlError(w, r, c.RequestID, err)
+			ae := writeControlError(w, r, c.RequestID, err)
+			s.record(q, ae.Status, ae.Code)
+			return ae
 		}
+		s.record(q, http.StatusOK, "")
 		return nil
 	}
 	if b := bucketFromHost(r.Host); b != "" {

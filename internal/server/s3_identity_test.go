@@ -2,14 +2,18 @@ package server_test
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/edgegate/edgegate/internal/sigv4"
 	"github.com/edgegate/edgegate/internal/testenv"
 )
 
@@ -91,5 +95,41 @@ func TestS3WithIdentityPolicies(t *testing.T) {
 	}
 	if _, err := session.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("team"), Key: aws.String("doc.txt")}); apiCode(err) != "AccessDenied" {
 		t.Fatalf("role session reads (its role allows only listing): %v", err)
+	}
+}
+
+// TestExplainControlRequest: S3 Control requests are kept for explain too.
+func TestExplainControlRequest(t *testing.T) {
+	env := testenv.Start(t, testenv.Options{})
+	root := env.IAM("test", "test")
+	if _, err := root.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("dave")}); err != nil {
+		t.Fatal(err)
+	}
+	key, err := root.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("dave")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("GET", env.Endpoint+"/v20180820/configuration/publicAccessBlock", nil)
+	req.Header.Set("X-Amz-Account-Id", "000000000000")
+	sigv4.SignRequest(req, aws.ToString(key.AccessKey.AccessKeyId), aws.ToString(key.AccessKey.SecretAccessKey), "us-east-1", "s3", time.Now(), sigv4.EmptyPayloadHash)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	id := resp.Header.Get("X-Amz-Request-Id")
+	if resp.StatusCode != 403 || id == "" {
+		t.Fatalf("dave's account PAB read: %d (id %q), want 403", resp.StatusCode, id)
+	}
+	x, _ := http.NewRequest("GET", env.Endpoint+"/_edgegate/explain/"+id, nil)
+	sigv4.SignRequest(x, "test", "test", "us-east-1", "s3", time.Now(), sigv4.EmptyPayloadHash)
+	xr, err := http.DefaultClient.Do(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(xr.Body)
+	xr.Body.Close()
+	if xr.StatusCode != 200 || !strings.Contains(string(body), "POL-NO-ALLOW") || !strings.Contains(string(body), "s3:GetAccountPublicAccessBlock") {
+		t.Fatalf("explain of the S3 Control request: %d %s", xr.StatusCode, body)
 	}
 }
