@@ -2,10 +2,13 @@ package s3
 
 import (
 	"context"
+	"crypto/md5"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"net/http"
 	"strings"
@@ -567,4 +570,46 @@ func (p *plainBlob) Size() (int64, error)                    { return p.r.Size()
 func (p *plainBlob) Close() error {
 	p.r.Close()
 	return p.b.Close()
+}
+
+// errShortCopy: a copy source ended before its declared size.
+var errShortCopy = errors.New("s3: copy source ended early")
+
+// copiedBlob is a blob written from another object's bytes.
+type copiedBlob struct {
+	id       string
+	md5      string // hex MD5 of the plaintext
+	checksum string // the algorithm's checksum, base64
+}
+
+// copyToBlob writes exactly n bytes of src into a new blob encrypted with
+// seal, hashing them with MD5 and algo, and commits it (CopyObject and
+// UploadPartCopy: objects never share blobs). Errors are src's read errors
+// (unmapped, for the caller), errShortCopy, or the blob store's.
+func (s *Service) copyToBlob(ctx context.Context, seal *blobSeal, src io.Reader, n int64, algo *checksumAlgo) (copiedBlob, error) {
+	bw, err := s.blobs.Create(ctx)
+	if err != nil {
+		return copiedBlob{}, err
+	}
+	defer bw.Abort()
+	ew := sse.NewWriter(bw, seal.key, seal.hdr)
+	md, ck := md5.New(), algo.New()
+	copied, err := copyHashing(ew, src, n, md, ck)
+	if err != nil {
+		return copiedBlob{}, err
+	}
+	if copied != n {
+		return copiedBlob{}, errShortCopy
+	}
+	if err := ctx.Err(); err != nil {
+		return copiedBlob{}, err
+	}
+	if err := ew.Close(); err != nil {
+		return copiedBlob{}, err
+	}
+	id, err := bw.Commit()
+	if err != nil {
+		return copiedBlob{}, err
+	}
+	return copiedBlob{id: id, md5: hex.EncodeToString(md.Sum(nil)), checksum: checksumString(ck)}, nil
 }

@@ -19,7 +19,6 @@ import (
 
 	"github.com/edgegate/edgegate/internal/identity"
 	"github.com/edgegate/edgegate/internal/s3/access"
-	"github.com/edgegate/edgegate/internal/sse"
 	"github.com/edgegate/edgegate/internal/store"
 )
 
@@ -469,33 +468,16 @@ func (s *Service) uploadPartCopy(w http.ResponseWriter, r *http.Request, q *requ
 	if err != nil {
 		return err
 	}
-	bw, err := s.blobs.Create(ctx)
-	if err != nil {
-		return err
-	}
-	defer bw.Abort()
-	ew := sse.NewWriter(bw, seal.key, seal.hdr)
-	md, ck := md5.New(), algo.New()
-	copied, err := copyHashing(ew, io.NewSectionReader(rd, start, n), n, md, ck)
-	if err != nil {
+	blob, err := s.copyToBlob(ctx, seal, io.NewSectionReader(rd, start, n), n, algo)
+	switch {
+	case errors.Is(err, errShortCopy):
+		return store.ErrCorrupt
+	case err != nil:
 		return s.keyError(q, err)
 	}
-	if copied != n {
-		return store.ErrCorrupt
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if err := ew.Close(); err != nil {
-		return err
-	}
-	blobID, err := bw.Commit()
-	if err != nil {
-		return err
-	}
 	part := &store.Part{
-		Number: num, Size: n, ETag: hex.EncodeToString(md.Sum(nil)),
-		Checksums: map[string]string{algo.Name: checksumString(ck)}, BlobID: blobID,
+		Number: num, Size: n, ETag: blob.md5,
+		Checksums: map[string]string{algo.Name: blob.checksum}, BlobID: blob.id,
 		LastModified: time.Now().UTC().Truncate(time.Millisecond),
 	}
 	if err := s.putPart(ctx, q, u, part); err != nil {

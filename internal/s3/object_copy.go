@@ -2,18 +2,14 @@ package s3
 
 import (
 	"context"
-	"crypto/md5"
-	"encoding/hex"
 	"encoding/xml"
 	"errors"
-	"hash"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/edgegate/edgegate/internal/awsapi"
 	"github.com/edgegate/edgegate/internal/s3/access"
-	"github.com/edgegate/edgegate/internal/sse"
 	"github.com/edgegate/edgegate/internal/store"
 )
 
@@ -210,37 +206,19 @@ func (s *Service) copyObject(w http.ResponseWriter, r *http.Request, q *request)
 		return err
 	}
 	defer rd.Close()
-	bw, err := s.blobs.Create(ctx)
-	if err != nil {
+	blob, err := s.copyToBlob(ctx, seal, rd, src.Size, algo)
+	switch {
+	case errors.Is(err, store.ErrBlobNotFound):
+		return noSuchKey(srcKey)
+	case errors.Is(err, errShortCopy):
 		return err
-	}
-	defer bw.Abort()
-	ew := sse.NewWriter(bw, seal.key, seal.hdr)
-	md := md5.New()
-	var ckh hash.Hash = algo.New()
-	n, err := copyHashing(ew, rd, src.Size, md, ckh)
-	if err != nil {
-		if errors.Is(err, store.ErrBlobNotFound) {
-			return noSuchKey(srcKey)
-		}
+	case err != nil:
 		return s.keyError(q, err)
 	}
-	if n != src.Size {
-		return errors.New("s3: copy source ended early")
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if err := ew.Close(); err != nil {
-		return err
-	}
-	id, err := bw.Commit()
-	if err != nil {
-		return err
-	}
+	id, n := blob.id, src.Size
 	dst.Size = n
-	dst.ETag = hex.EncodeToString(md.Sum(nil))
-	dst.Checksums = map[string]string{algo.Name: checksumString(ckh)}
+	dst.ETag = blob.md5
+	dst.Checksums = map[string]string{algo.Name: blob.checksum}
 	dst.ChecksumType = checksumFullObject
 	dst.Segments = []store.Segment{{BlobID: id, Size: n}}
 	dst.Owner = owner
