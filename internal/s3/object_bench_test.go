@@ -15,6 +15,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/edgegate/edgegate/internal/testenv"
 )
 
 var benchSizes = []struct {
@@ -40,30 +41,7 @@ func BenchmarkGetObject(b *testing.B) {
 			key := "bench-get-" + sz.name
 			put(b, c, bucket, key, randBytes(sz.size))
 			url := env.Endpoint + "/" + bucket + "/" + key
-			hc := benchClient()
-			signer := v4.NewSigner()
-			b.SetBytes(int64(sz.size))
-			b.ReportAllocs()
-			b.ResetTimer()
-			b.RunParallel(func(pb *testing.PB) {
-				buf := make([]byte, 64<<10)
-				for pb.Next() {
-					req, _ := http.NewRequest("GET", url, nil)
-					req.Header.Set("X-Amz-Content-Sha256", emptySHA256)
-					if err := signer.SignHTTP(context.Background(), benchCreds, req, emptySHA256, "s3", "us-east-1", time.Now()); err != nil {
-						b.Fatal(err)
-					}
-					resp, err := hc.Do(req)
-					if err != nil {
-						b.Fatal(err)
-					}
-					n, _ := io.CopyBuffer(io.Discard, resp.Body, buf)
-					resp.Body.Close()
-					if resp.StatusCode != 200 || n != int64(sz.size) {
-						b.Fatalf("GET: %d, %d bytes", resp.StatusCode, n)
-					}
-				}
-			})
+			testenv.BenchSignedGET(b, url, int64(sz.size))
 		})
 	}
 }
