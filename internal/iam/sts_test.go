@@ -228,7 +228,7 @@ func TestAssumeRoleSession(t *testing.T) {
 	}{
 		{"valid", akid, token, clock, "", 0},
 		{"no token", akid, "", clock, "InvalidAccessKeyId", 403},
-		{"wrong token", akid, token[:len(token)-1] + "x", clock, "InvalidToken", 400},
+		{"wrong token", akid, token[:len(token)-1] + otherChar(token[len(token)-1]), clock, "InvalidToken", 400},
 		{"short token", akid, "abc", clock, "InvalidToken", 400},
 		{"last second", akid, token, clock.Add(2*time.Hour - time.Second), "", 0},
 		{"expired", akid, token, clock.Add(2 * time.Hour), "ExpiredToken", 400},
@@ -300,4 +300,14 @@ func TestSessionsDoNotSurviveRestart(t *testing.T) {
 	if _, ok := r2.PrincipalForKey(bob.AccessKeyID); !ok {
 		t.Error("bob's key did not survive a restart")
 	}
+}
+
+// otherChar returns a one-character string different from c, so that a
+// changed token really differs (a fixed replacement is a no-op when the
+// random token already ends with it).
+func otherChar(c byte) string {
+	if c == 'x' {
+		return "y"
+	}
+	return "x"
 }
