@@ -1,9 +1,13 @@
 package iam
 
 import (
+	"net/http"
+	"time"
+
 	"github.com/edgegate/edgegate/internal/awsapi"
 	"github.com/edgegate/edgegate/internal/identity"
 	"github.com/edgegate/edgegate/internal/policy"
+	"github.com/edgegate/edgegate/internal/reqctx"
 )
 
 // authorizeLocked decides whether principal p may perform action
@@ -57,4 +61,17 @@ func (r *Registry) authorizeLocked(p identity.Principal, ctx condContext, action
 		}
 	}
 	return accessDenied(p.ARN, action, resource)
+}
+
+// AuthorizeCall decides a call to an AWS control-plane API whose resources
+// have no resource-based policies (CloudFront's distributions, origin
+// access controls, ...): the caller's identity policies alone decide, with
+// the rules of authorizeLocked and the global condition keys of the call.
+// It returns nil to allow, or the AccessDenied (or, for an unsigned call,
+// MissingAuthenticationToken) error to send.
+func (r *Registry) AuthorizeCall(req *http.Request, c *reqctx.Call, action, resource string) *awsapi.Error {
+	ctx := callContext(req, c, time.Now())
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.authorizeLocked(c.Principal, ctx, action, resource)
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/edgegate/edgegate/internal/awsapi"
+	"github.com/edgegate/edgegate/internal/cloudfront"
 	"github.com/edgegate/edgegate/internal/iam"
 	"github.com/edgegate/edgegate/internal/identity"
 	"github.com/edgegate/edgegate/internal/kms"
@@ -156,6 +157,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if e := s.kms.ServeKMS(&st.sw, r, c); e != nil {
 			errCode = e.Code
 		}
+	case "cloudfront":
+		if e := s.cf.ServeCloudFront(&st.sw, r, c); e != nil {
+			errCode = e.Code
+		}
 	default:
 		errCode = s.writeAuthError(&st.sw, r, c, "s3", awsapi.New(http.StatusBadRequest, "InvalidRequest",
 			"edgegate does not serve the AWS service "+strconv.Quote(service)+" on this endpoint"))
@@ -181,6 +186,8 @@ func (s *Server) writeAuthError(w http.ResponseWriter, r *http.Request, c *reqct
 		iam.WriteSTSError(w, c.RequestID, ae)
 	case "kms":
 		kms.WriteError(w, c.RequestID, ae)
+	case "cloudfront":
+		cloudfront.WriteError(w, c.RequestID, ae)
 	default:
 		s3.WriteError(w, r, c.RequestID, ae)
 	}
@@ -212,7 +219,7 @@ func (s *Server) serveHealth(w http.ResponseWriter) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write([]byte(`{"status":"ok","services":["s3","iam","sts","kms"]}` + "\n"))
+	_, _ = w.Write([]byte(`{"status":"ok","services":["s3","iam","sts","kms","cloudfront"]}` + "\n"))
 }
 
 // scopeService reads the service out of a request's credential scope

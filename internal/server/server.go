@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/edgegate/edgegate/internal/cloudfront"
 	"github.com/edgegate/edgegate/internal/iam"
 	"github.com/edgegate/edgegate/internal/kms"
 	"github.com/edgegate/edgegate/internal/s3"
@@ -54,6 +55,12 @@ type Config struct {
 	// TraceCapacity is how many requests' decisions are kept for explain
 	// (default traces.DefaultCapacity).
 	TraceCapacity int
+	// CloudFrontDomainSuffix is the suffix of distribution domain names
+	// (default cloudfront.localhost).
+	CloudFrontDomainSuffix string
+	// CloudFrontDeployDelay is how long a changed distribution reports
+	// InProgress before Deployed (default 0).
+	CloudFrontDeployDelay time.Duration
 }
 
 // Server is a running edgegate: stores opened, services built.
@@ -66,6 +73,7 @@ type Server struct {
 	verifier *sigv4.Verifier
 	s3       *s3.Service
 	kms      *kms.Service
+	cf       *cloudfront.Service
 	traces   *traces.Store
 	http     *http.Server
 	ready    chan struct{}
@@ -139,6 +147,14 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	// KMS keeps its keys under DATADIR/kms, sealed by DATADIR/kms/master.key.
 	s.kms, err = kms.Open(kms.Config{
 		Dir: filepath.Join(cfg.DataDir, "kms"), Region: cfg.Region, Identities: accounts, Logger: cfg.Logger,
+	})
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.cf, err = cloudfront.Open(cloudfront.Config{
+		Dir: filepath.Join(cfg.DataDir, "cloudfront"), DomainSuffix: cfg.CloudFrontDomainSuffix,
+		DeployDelay: cfg.CloudFrontDeployDelay, Authorizer: accounts, Logger: cfg.Logger,
 	})
 	if err != nil {
 		s.Close()

@@ -16,6 +16,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -137,4 +138,9 @@ func (e *Env) IAM(accessKey, secret string) *iam.Client {
 // STS returns an STS client with the given key.
 func (e *Env) STS(accessKey, secret string) *sts.Client {
 	return sts.NewFromConfig(e.Config(accessKey, secret))
+}
+
+// CloudFront returns a CloudFront client with the given key.
+func (e *Env) CloudFront(accessKey, secret string) *cloudfront.Client {
+	return cloudfront.NewFromConfig(e.Config(accessKey, secret))
 }
