@@ -70,6 +70,8 @@ func serve(args []string, stderr io.Writer) int {
 	reasonHeader := fs.Bool("denial-reason-header", false, "add X-Edgegate-Denial-Reason to denied S3 responses (local debugging; AWS says nothing)")
 	pprofAddr := fs.String("pprof", "", "serve Go's net/http/pprof profiles on this address (for profiling; off by default)")
 	traceBuffer := fs.Int("trace-buffer", 4096, "how many recent requests' decisions are kept for `edgegate explain`")
+	cfSuffix := fs.String("cloudfront-domain-suffix", "cloudfront.localhost", "domain suffix of new distributions' domain names (dXXXXXXXXXXXXX.SUFFIX)")
+	cfDeploy := fs.Duration("cloudfront-deploy-delay", 0, "how long a changed distribution reports InProgress before Deployed")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -106,16 +108,18 @@ func serve(args []string, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	srv, err := server.Open(ctx, server.Config{
-		Listen:             *listen,
-		DataDir:            *data,
-		AccountsFile:       *accounts,
-		NoDefaultAccount:   *noDefault,
-		Region:             *region,
-		Logger:             logger,
-		LogRequests:        *logRequests,
-		OperatorToken:      *operatorToken,
-		DenialReasonHeader: *reasonHeader,
-		TraceCapacity:      *traceBuffer,
+		Listen:                 *listen,
+		DataDir:                *data,
+		AccountsFile:           *accounts,
+		NoDefaultAccount:       *noDefault,
+		Region:                 *region,
+		Logger:                 logger,
+		LogRequests:            *logRequests,
+		OperatorToken:          *operatorToken,
+		DenialReasonHeader:     *reasonHeader,
+		TraceCapacity:          *traceBuffer,
+		CloudFrontDomainSuffix: *cfSuffix,
+		CloudFrontDeployDelay:  *cfDeploy,
 	})
 	if err != nil {
 		logger.Error("cannot start", "err", err)
