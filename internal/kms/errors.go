@@ -35,6 +35,7 @@ var (
 	errMalformedPolicy     = awsapi.New(http.StatusBadRequest, "MalformedPolicyDocumentException", "")
 	errLimitExceeded       = awsapi.New(http.StatusBadRequest, "LimitExceededException", "")
 	errUnsupported         = awsapi.New(http.StatusBadRequest, "UnsupportedOperationException", "")
+	errTag                 = awsapi.New(http.StatusBadRequest, "TagException", "")
 	errDryRun              = awsapi.New(http.StatusPreconditionFailed, "DryRunOperationException", "The request would have succeeded, but the DryRun option is set.")
 	errValidation          = awsapi.New(http.StatusBadRequest, "ValidationException", "")
 	errSerialization       = awsapi.New(http.StatusBadRequest, "SerializationException", "")

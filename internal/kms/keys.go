@@ -137,15 +137,15 @@ func (s *Service) apiCreateKey(q *request) (any, error) {
 	v.enum("customerMasterKeySpec", in.CustomerMasterKeySpec, cmkSpecs)
 	v.enum("keySpec", in.KeySpec, keySpecs)
 	v.enum("origin", in.Origin, origins)
-	for i, t := range in.Tags {
-		m := "tags." + strconv.Itoa(i+1) + ".member."
-		v.required(m+"tagKey", t.TagKey != nil)
-		v.required(m+"tagValue", t.TagValue != nil)
-		v.length(m+"tagKey", t.TagKey, 1, 128)
-		v.length(m+"tagValue", t.TagValue, 0, 256)
-	}
 	if err := v.err(); err != nil {
 		return nil, err
+	}
+	tags, err := checkTags("tags", in.Tags)
+	if err != nil {
+		return nil, err
+	}
+	if tags = mergeTags(nil, tags); len(tags) > maxKeyTags {
+		return nil, errTooManyTags
 	}
 	if in.KeySpec != nil && in.CustomerMasterKeySpec != nil {
 		return nil, errValidation.WithMessage("You cannot specify KeySpec and CustomerMasterKeySpec in the same request. CustomerMasterKeySpec is deprecated.")
@@ -188,8 +188,8 @@ func (s *Service) apiCreateKey(q *request) (any, error) {
 	if k.policy, err = parseKeyPolicy(k.policyDoc); err != nil {
 		return nil, err
 	}
-	for _, t := range in.Tags {
-		k.tags = append(k.tags, Tag{Key: *t.TagKey, Value: *t.TagValue})
+	if len(tags) > 0 {
+		k.tags = tags
 	}
 	info := k.info()
 	// The safety check applies to a policy the caller gives; the default
@@ -352,6 +352,12 @@ func (s *Service) apiListKeys(q *request) (any, error) {
 // denies every such action (AccessDeniedException); errManagedKey is the
 // second line.
 func (s *Service) mutateKey(q *request, keyID *string, action string, change func(k *keyRec) (any, func(), error)) (any, error) {
+	return s.mutateKeyWith(q, keyID, action, q.context(), change)
+}
+
+// mutateKeyWith is mutateKey authorizing in the condition context ctx
+// (an operation's own keys, such as TagResource's aws:RequestTag/KEY).
+func (s *Service) mutateKeyWith(q *request, keyID *string, action string, ctx *Context, change func(k *keyRec) (any, func(), error)) (any, error) {
 	var v validation
 	checkKeyID(&v, "keyId", keyID)
 	if err := v.err(); err != nil {
@@ -367,7 +373,7 @@ func (s *Service) mutateKey(q *request, keyID *string, action string, change fun
 	if e != nil {
 		return nil, e
 	}
-	if err := s.authorizeKey(q.caller, action, k.info(), q.context()); err != nil {
+	if err := s.authorizeKey(q.caller, action, k.info(), ctx); err != nil {
 		return nil, err
 	}
 	if k.manager == ManagerAWS {
@@ -386,11 +392,17 @@ func (s *Service) mutateKey(q *request, keyID *string, action string, change fun
 	return out, nil
 }
 
-// saveFields returns an undo function restoring k's mutable fields.
+// saveFields returns an undo function restoring k's mutable fields. Slices
+// (grants, tags) are replaced by the changes, never modified in place, so
+// keeping them is enough.
 func saveFields(k *keyRec) func() {
 	state, deletion, window, doc, pol, grants := k.state, k.deletion, k.window, k.policyDoc, k.policy, k.grants
+	description, tags := k.description, k.tags
+	rotation, period, since := k.rotation, k.rotationPeriod, k.rotationSince
 	return func() {
 		k.state, k.deletion, k.window, k.policyDoc, k.policy, k.grants = state, deletion, window, doc, pol, grants
+		k.description, k.tags = description, tags
+		k.rotation, k.rotationPeriod, k.rotationSince = rotation, period, since
 	}
 }
 

@@ -88,6 +88,12 @@ type keyRec struct {
 	sealed []byte
 	grants []Grant
 	tags   []Tag
+	// rotation is set while automatic key rotation is enabled
+	// (EnableKeyRotation): rotating every rotationPeriod days counted from
+	// rotationSince.
+	rotation       bool
+	rotationPeriod int
+	rotationSince  time.Time
 }
 
 func (k *keyRec) info() *KeyInfo {

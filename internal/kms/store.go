@@ -110,6 +110,14 @@ type stateKey struct {
 	SealedKey     string       `json:"sealed_key"`
 	Tags          []Tag        `json:"tags,omitempty"`
 	Grants        []stateGrant `json:"grants,omitempty"`
+	// Rotation is set while automatic key rotation is enabled.
+	Rotation *stateRotation `json:"rotation,omitempty"`
+}
+
+// stateRotation is a key's automatic rotation setting.
+type stateRotation struct {
+	PeriodDays int    `json:"period_days"`
+	Since      string `json:"since"`
 }
 
 type stateGrant struct {
@@ -212,6 +220,15 @@ func (s *Service) restoreKey(sk *stateKey) (*keyRec, error) {
 	if k.deletion, err = parseTime(sk.DeletionDate); err != nil {
 		return nil, err
 	}
+	if r := sk.Rotation; r != nil {
+		if r.PeriodDays < minRotationDays || r.PeriodDays > maxRotationDays {
+			return nil, fmt.Errorf("bad rotation period %d", r.PeriodDays)
+		}
+		k.rotation, k.rotationPeriod = true, r.PeriodDays
+		if k.rotationSince, err = parseTime(r.Since); err != nil {
+			return nil, err
+		}
+	}
 	// A stored policy the parser no longer accepts stops the start:
 	// dropping it could drop a Deny.
 	if k.policy, err = policy.ParseWithOptions([]byte(sk.Policy), policy.KeyPolicy, policy.ParseOptions{MaxSize: -1}); err != nil {
@@ -246,6 +263,9 @@ func (s *Service) snapshotLocked() *stateDoc {
 			ID: k.id, Account: k.account, Region: k.region, Created: fmtTime(k.created), Description: k.description,
 			State: k.state, Manager: k.manager, Service: k.service, DeletionDate: fmtTime(k.deletion),
 			PendingWindow: k.window, Policy: k.policyDoc, SealedKey: base64.StdEncoding.EncodeToString(k.sealed), Tags: k.tags,
+		}
+		if k.rotation {
+			sk.Rotation = &stateRotation{PeriodDays: k.rotationPeriod, Since: fmtTime(k.rotationSince)}
 		}
 		for _, g := range k.grants {
 			sk.Grants = append(sk.Grants, stateGrant{

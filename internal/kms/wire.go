@@ -52,6 +52,13 @@ var ops = map[string]kmsOp{
 	"CreateGrant":                     (*Service).apiCreateGrant,
 	"ListGrants":                      (*Service).apiListGrants,
 	"RevokeGrant":                     (*Service).apiRevokeGrant,
+	"EnableKeyRotation":               (*Service).apiEnableKeyRotation,
+	"DisableKeyRotation":              (*Service).apiDisableKeyRotation,
+	"GetKeyRotationStatus":            (*Service).apiGetKeyRotationStatus,
+	"ListResourceTags":                (*Service).apiListResourceTags,
+	"TagResource":                     (*Service).apiTagResource,
+	"UntagResource":                   (*Service).apiUntagResource,
+	"UpdateKeyDescription":            (*Service).apiUpdateKeyDescription,
 }
 
 // request is one parsed KMS API call.

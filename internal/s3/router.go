@@ -41,11 +41,26 @@ type operation struct {
 // PUT or DELETE naming one answers 501 NotImplemented instead of being
 // mistaken for ListObjects or CreateBucket.
 var unservedBucketSubresources = []string{
-	"accelerate", "analytics", "cors", "intelligent-tiering",
-	"inventory", "lifecycle", "logging", "metrics", "notification",
-	"object-lock",
-	"replication", "requestPayment", "tagging",
-	"versioning", "versions", "website",
+	"analytics", "intelligent-tiering", "inventory", "metrics",
+	"notification", "versions",
+}
+
+// Bucket configurations edgegate cannot set yet (bucket_config.go): a GET
+// is the row that answers as S3 does for a bucket without that
+// configuration; any other method answers 501 NotImplemented.
+var unsetBucketConfigs = []struct {
+	sub string
+	get *operation
+}{
+	{"accelerate", &opGetBucketAccelerateConfiguration},
+	{"cors", &opGetBucketCors},
+	{"lifecycle", &opGetBucketLifecycleConfiguration},
+	{"logging", &opGetBucketLogging},
+	{"object-lock", &opGetObjectLockConfiguration},
+	{"replication", &opGetBucketReplication},
+	{"requestPayment", &opGetBucketRequestPayment},
+	{"versioning", &opGetBucketVersioning},
+	{"website", &opGetBucketWebsite},
 }
 
 var unservedObjectSubresources = []string{
@@ -68,11 +83,21 @@ func selectOperation(method string, t target, query url.Values, header http.Head
 				return nil, errNotImplemented.WithMessage("edgegate does not implement the ?" + sub + " subresource yet")
 			}
 		}
+		for _, c := range unsetBucketConfigs {
+			if has(c.sub) {
+				if method == http.MethodGet {
+					return c.get, nil
+				}
+				return nil, errNotImplemented.WithMessage("edgegate does not implement " + method + " of the ?" + c.sub + " subresource yet")
+			}
+		}
 		switch method {
 		case http.MethodGet:
 			switch {
 			case has("acl"):
 				return &opGetBucketAcl, nil
+			case has("tagging"):
+				return &opGetBucketTagging, nil
 			case has("policy"):
 				return &opGetBucketPolicy, nil
 			case has("policyStatus"):
@@ -106,6 +131,8 @@ func selectOperation(method string, t target, query url.Values, header http.Head
 				return &opPutPublicAccessBlock, nil
 			case has("encryption"):
 				return &opPutBucketEncryption, nil
+			case has("tagging"):
+				return &opPutBucketTagging, nil
 			}
 			return &opCreateBucket, nil
 		case http.MethodDelete:
@@ -118,6 +145,8 @@ func selectOperation(method string, t target, query url.Values, header http.Head
 				return &opDeletePublicAccessBlock, nil
 			case has("encryption"):
 				return &opDeleteBucketEncryption, nil
+			case has("tagging"):
+				return &opDeleteBucketTagging, nil
 			case has("acl"):
 				return nil, errMethodNotAllowed
 			}
