@@ -1,5 +1,5 @@
 // Command edgegate runs a faithful local S3 + CloudFront stack and explains
-// its denials. Subcommands: serve, explain, version.
+// its denials. Subcommands: serve, explain, grant-origin-access, version.
 package main
 
 import (
@@ -27,6 +27,9 @@ const usage = `edgegate: a faithful local S3 + CloudFront stack that explains it
 Usage:
   edgegate serve [flags]     run the server (edgegate serve -h for flags)
   edgegate explain ID        explain why request ID got its answer (-h for flags)
+  edgegate grant-origin-access --distribution-id ID
+                             write the bucket (and SSE-KMS key) policy statements the
+                             distribution's OAC or OAI needs, and print the diff (-h for flags)
   edgegate version           print the version
 `
 
@@ -44,6 +47,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return serve(args[1:], stderr)
 	case "explain":
 		return explain(args[1:], stdout, stderr)
+	case "grant-origin-access":
+		return grantOriginAccess(args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "edgegate", version)
 		return 0

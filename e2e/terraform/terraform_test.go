@@ -4,8 +4,9 @@
 //
 // The configuration is testdata/*.tf: providers.tf points the provider at
 // edgegate, s3_kms.tf holds the origin bucket and its KMS key, and
-// cloudfront.tf is where the distribution and its origin access control
-// go (for now only the distribution ARN the policies grant to).
+// cloudfront.tf holds the origin access control and the distribution
+// (default root object, an ordered cache behaviour, custom error
+// responses, the managed CachingOptimized policy looked up by name).
 //
 // Terraform must be on PATH and the provider in a filesystem mirror
 // (EDGEGATE_TF_PLUGIN_MIRROR, default /opt/tf-plugins, laid out as
@@ -27,6 +28,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -37,10 +40,6 @@ import (
 
 // providerVersion is the hashicorp/aws version providers.tf pins.
 const providerVersion = "5.100.0"
-
-// distributionARN is the literal distribution ARN cloudfront.tf gives the
-// policies until the configuration creates the distribution.
-const distributionARN = "arn:aws:cloudfront::000000000000:distribution/EDFDVBD6EXAMPLE"
 
 // commandTimeout bounds one terraform command.
 const commandTimeout = 5 * time.Minute
@@ -193,13 +192,14 @@ func (w *workspace) outputs() map[string]string {
 	return out
 }
 
-// TestS3KMSOrigin applies the S3 and KMS half of an S3-backed CloudFront
-// distribution (bucket with tags, bucket policy from
-// aws_iam_policy_document granting CloudFront, BucketOwnerEnforced, Block
-// Public Access, a KMS key with rotation, tags and a policy for CloudFront,
-// SSE-KMS default encryption with a Bucket Key), requires the next plan to
-// be empty, checks the result through the S3 and KMS APIs, and destroys it.
-func TestS3KMSOrigin(t *testing.T) {
+// TestCloudFrontS3KMSOrigin applies an S3-backed CloudFront distribution:
+// the private bucket (tags, a bucket policy from aws_iam_policy_document
+// granting the distribution's ARN, BucketOwnerEnforced, Block Public
+// Access, SSE-KMS default encryption with a Bucket Key), its KMS key
+// (rotation, tags, a policy for CloudFront), an origin access control and
+// the distribution. It requires the next plan to be empty, checks the
+// result through the CloudFront, S3 and KMS APIs, and destroys it all.
+func TestCloudFrontS3KMSOrigin(t *testing.T) {
 	bin, err := exec.LookPath("terraform")
 	if err != nil {
 		needed(t, "terraform is not on PATH")
@@ -230,13 +230,23 @@ func TestS3KMSOrigin(t *testing.T) {
 	ctx := context.Background()
 	s3c := env.S3()
 	kmsc := kms.NewFromConfig(env.Config("test", "test"))
-	checkBucket(t, ctx, s3c, bucket, keyARN)
-	checkKey(t, ctx, kmsc, keyARN)
+	distID, distARN := outs["distribution_id"], outs["distribution_arn"]
+	if distARN != "arn:aws:cloudfront::000000000000:distribution/"+distID {
+		t.Fatalf("distribution ARN %q for id %q", distARN, distID)
+	}
+	cfc := env.CloudFront("test", "test")
+	checkDistribution(t, ctx, cfc, distID, bucket, outs["oac_id"], outs["distribution_domain_name"])
+	checkBucket(t, ctx, s3c, bucket, keyARN, distARN)
+	checkKey(t, ctx, kmsc, keyARN, distARN)
 
 	w.must("destroy", "-auto-approve", "-input=false", "-no-color")
 	var nf *s3types.NotFound
 	if _, err := s3c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &bucket}); !errors.As(err, &nf) {
 		t.Errorf("HeadBucket after destroy: %v, want NotFound", err)
+	}
+	var nsd *cftypes.NoSuchDistribution
+	if _, err := cfc.GetDistribution(ctx, &cloudfront.GetDistributionInput{Id: &distID}); !errors.As(err, &nsd) {
+		t.Errorf("GetDistribution after destroy: %v, want NoSuchDistribution", err)
 	}
 	d, err := kmsc.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: &keyARN})
 	if err != nil {
@@ -249,10 +259,57 @@ func TestS3KMSOrigin(t *testing.T) {
 	}
 }
 
+// checkDistribution checks the distribution Terraform created, as
+// CloudFront reports it: deployed, on the bucket's REST endpoint through
+// the origin access control, with the behaviours and error responses of
+// cloudfront.tf.
+func checkDistribution(t *testing.T, ctx context.Context, c *cloudfront.Client, id, bucket, oacID, domain string) {
+	t.Helper()
+	out, err := c.GetDistribution(ctx, &cloudfront.GetDistributionInput{Id: &id})
+	if err != nil {
+		t.Fatalf("GetDistribution: %v", err)
+	}
+	d := out.Distribution
+	if aws.ToString(d.Status) != "Deployed" || aws.ToString(d.DomainName) != domain ||
+		!strings.HasSuffix(domain, ".cloudfront.localhost") || aws.ToString(out.ETag) == "" {
+		t.Errorf("distribution: status %q, domain %q (output %q), ETag %q", aws.ToString(d.Status), aws.ToString(d.DomainName), domain, aws.ToString(out.ETag))
+	}
+	cfg := d.DistributionConfig
+	if aws.ToString(cfg.DefaultRootObject) != "index.html" || !aws.ToBool(cfg.Enabled) {
+		t.Errorf("default root object %q, enabled %v", aws.ToString(cfg.DefaultRootObject), aws.ToBool(cfg.Enabled))
+	}
+	if n := len(cfg.Origins.Items); n != 1 {
+		t.Fatalf("%d origins", n)
+	}
+	o := cfg.Origins.Items[0]
+	if !strings.HasPrefix(aws.ToString(o.DomainName), bucket+".s3.") || aws.ToString(o.OriginAccessControlId) != oacID ||
+		o.S3OriginConfig == nil || aws.ToString(o.S3OriginConfig.OriginAccessIdentity) != "" {
+		t.Errorf("origin: domain %q, OAC %q (want %q)", aws.ToString(o.DomainName), aws.ToString(o.OriginAccessControlId), oacID)
+	}
+	if aws.ToString(cfg.DefaultCacheBehavior.CachePolicyId) != "658327ea-f89d-4fab-a63d-7e88639e58f6" {
+		t.Errorf("default behaviour's cache policy %q, want Managed-CachingOptimized", aws.ToString(cfg.DefaultCacheBehavior.CachePolicyId))
+	}
+	if cb := cfg.CacheBehaviors; cb == nil || len(cb.Items) != 1 || aws.ToString(cb.Items[0].PathPattern) != "/assets/*" ||
+		aws.ToInt64(cb.Items[0].DefaultTTL) != 3600 {
+		t.Errorf("ordered cache behaviours: %+v", cb)
+	}
+	if ce := cfg.CustomErrorResponses; ce == nil || len(ce.Items) != 2 || aws.ToString(ce.Items[0].ResponsePagePath) != "/index.html" {
+		t.Errorf("custom error responses: %+v", ce)
+	}
+	oac, err := c.GetOriginAccessControl(ctx, &cloudfront.GetOriginAccessControlInput{Id: &oacID})
+	if err != nil {
+		t.Fatalf("GetOriginAccessControl: %v", err)
+	}
+	if oc := oac.OriginAccessControl.OriginAccessControlConfig; oc.SigningBehavior != cftypes.OriginAccessControlSigningBehaviorsAlways ||
+		oc.OriginAccessControlOriginType != cftypes.OriginAccessControlOriginTypesS3 {
+		t.Errorf("origin access control: %+v", oc)
+	}
+}
+
 // checkBucket checks what the configuration set on the bucket, and that an
 // object written with no encryption header gets the default: SSE-KMS with
 // the key and a Bucket Key.
-func checkBucket(t *testing.T, ctx context.Context, c *s3.Client, bucket, keyARN string) {
+func checkBucket(t *testing.T, ctx context.Context, c *s3.Client, bucket, keyARN, distributionARN string) {
 	t.Helper()
 	pol, err := c.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: &bucket})
 	if err != nil {
@@ -331,7 +388,7 @@ func checkBucket(t *testing.T, ctx context.Context, c *s3.Client, bucket, keyARN
 // checkKey checks the KMS key the configuration created: enabled, its
 // description, rotation, tags, and a policy holding both the account's
 // statement and CloudFront's kms:Decrypt for the distribution.
-func checkKey(t *testing.T, ctx context.Context, c *kms.Client, keyARN string) {
+func checkKey(t *testing.T, ctx context.Context, c *kms.Client, keyARN, distributionARN string) {
 	t.Helper()
 	d, err := c.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: &keyARN})
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/edgegate/edgegate/internal/awsapi"
@@ -58,6 +59,13 @@ type Service struct {
 	rand        io.Reader
 	// listeners are told about every committed change (the edge).
 	listeners []func()
+	// invalidationListeners are told about every committed invalidation
+	// batch (the edge purges its cache); see OnInvalidation.
+	invalidationListeners []func(distID string, paths []string)
+	// hosts indexes distributions by lower-case domain name and alias for
+	// DistributionByHost; nil means "rebuild". Writers that change a
+	// distribution's names store nil while holding mu (model.go).
+	hosts atomic.Pointer[map[string]string]
 }
 
 // Open builds the service, loading its state from cfg.Dir when set.

@@ -2,7 +2,10 @@
 
 package cloudfront
 
-import "time"
+import (
+	"strconv"
+	"time"
+)
 
 // ActiveTrustedKeyGroups is the CloudFront shape of that name.
 type ActiveTrustedKeyGroups struct {
@@ -50,7 +53,7 @@ func (s *ActiveTrustedKeyGroups) Missing(prefix string, out []string) []string {
 		out = append(out, prefix+"Quantity")
 	}
 	for i := range s.Items {
-		out = s.Items[i].Missing(prefix+"Items.KeyGroup.", out)
+		out = s.Items[i].Missing(prefix+"Items."+strconv.Itoa(i+1)+".member.", out)
 	}
 	return out
 }
@@ -101,7 +104,7 @@ func (s *ActiveTrustedSigners) Missing(prefix string, out []string) []string {
 		out = append(out, prefix+"Quantity")
 	}
 	for i := range s.Items {
-		out = s.Items[i].Missing(prefix+"Items.Signer.", out)
+		out = s.Items[i].Missing(prefix+"Items."+strconv.Itoa(i+1)+".member.", out)
 	}
 	return out
 }
@@ -477,7 +480,7 @@ func (s *CacheBehaviors) Missing(prefix string, out []string) []string {
 		out = append(out, prefix+"Quantity")
 	}
 	for i := range s.Items {
-		out = s.Items[i].Missing(prefix+"Items.CacheBehavior.", out)
+		out = s.Items[i].Missing(prefix+"Items."+strconv.Itoa(i+1)+".member.", out)
 	}
 	return out
 }
@@ -741,7 +744,7 @@ func (s *CachePolicyList) Missing(prefix string, out []string) []string {
 		out = append(out, prefix+"Quantity")
 	}
 	for i := range s.Items {
-		out = s.Items[i].Missing(prefix+"Items.CachePolicySummary.", out)
+		out = s.Items[i].Missing(prefix+"Items."+strconv.Itoa(i+1)+".member.", out)
 	}
 	return out
 }
@@ -1055,7 +1058,7 @@ func (s *CloudFrontOriginAccessIdentityList) Missing(prefix string, out []string
 		out = append(out, prefix+"Quantity")
 	}
 	for i := range s.Items {
-		out = s.Items[i].Missing(prefix+"Items.CloudFrontOriginAccessIdentitySummary.", out)
+		out = s.Items[i].Missing(prefix+"Items."+strconv.Itoa(i+1)+".member.", out)
 	}
 	return out
 }
@@ -1298,7 +1301,7 @@ func (s *CustomErrorResponses) Missing(prefix string, out []string) []string {
 		out = append(out, prefix+"Quantity")
 	}
 	for i := range s.Items {
-		out = s.Items[i].Missing(prefix+"Items.CustomErrorResponse.", out)
+		out = s.Items[i].Missing(prefix+"Items."+strconv.Itoa(i+1)+".member.", out)
 	}
 	return out
 }
@@ -1336,7 +1339,7 @@ func (s *CustomHeaders) Missing(prefix string, out []string) []string {
 		out = append(out, prefix+"Quantity")
 	}
 	for i := range s.Items {
-		out = s.Items[i].Missing(prefix+"Items.OriginCustomHeader.", out)
+		out = s.Items[i].Missing(prefix+"Items."+strconv.Itoa(i+1)+".member.", out)
 	}
 	return out
 }
@@ -1783,7 +1786,7 @@ func (s *Distribution) Missing(prefix string, out []string) []string {
 	}
 	out = s.DistributionConfig.Missing(prefix+"DistributionConfig.", out)
 	for i := range s.AliasICPRecordals {
-		out = s.AliasICPRecordals[i].Missing(prefix+"AliasICPRecordals.AliasICPRecordal.", out)
+		out = s.AliasICPRecordals[i].Missing(prefix+"AliasICPRecordals."+strconv.Itoa(i+1)+".member.", out)
 	}
 	return out
 }
@@ -2187,7 +2190,7 @@ func (s *DistributionList) Missing(prefix string, out []string) []string {
 		out = append(out, prefix+"Quantity")
 	}
 	for i := range s.Items {
-		out = s.Items[i].Missing(prefix+"Items.DistributionSummary.", out)
+		out = s.Items[i].Missing(prefix+"Items."+strconv.Itoa(i+1)+".member.", out)
 	}
 	return out
 }
@@ -2514,7 +2517,7 @@ func (s *DistributionSummary) Missing(prefix string, out []string) []string {
 		out = append(out, prefix+"IsIPV6Enabled")
 	}
 	for i := range s.AliasICPRecordals {
-		out = s.AliasICPRecordals[i].Missing(prefix+"AliasICPRecordals.AliasICPRecordal.", out)
+		out = s.AliasICPRecordals[i].Missing(prefix+"AliasICPRecordals."+strconv.Itoa(i+1)+".member.", out)
 	}
 	if s.Staging == nil {
 		out = append(out, prefix+"Staging")
@@ -2655,7 +2658,7 @@ func (s *FunctionAssociations) Missing(prefix string, out []string) []string {
 		out = append(out, prefix+"Quantity")
 	}
 	for i := range s.Items {
-		out = s.Items[i].Missing(prefix+"Items.FunctionAssociation.", out)
+		out = s.Items[i].Missing(prefix+"Items."+strconv.Itoa(i+1)+".member.", out)
 	}
 	return out
 }
@@ -2955,7 +2958,7 @@ func (s *InvalidationList) Missing(prefix string, out []string) []string {
 		out = append(out, prefix+"Quantity")
 	}
 	for i := range s.Items {
-		out = s.Items[i].Missing(prefix+"Items.InvalidationSummary.", out)
+		out = s.Items[i].Missing(prefix+"Items."+strconv.Itoa(i+1)+".member.", out)
 	}
 	return out
 }
@@ -3162,7 +3165,7 @@ func (s *LambdaFunctionAssociations) Missing(prefix string, out []string) []stri
 		out = append(out, prefix+"Quantity")
 	}
 	for i := range s.Items {
-		out = s.Items[i].Missing(prefix+"Items.LambdaFunctionAssociation.", out)
+		out = s.Items[i].Missing(prefix+"Items."+strconv.Itoa(i+1)+".member.", out)
 	}
 	return out
 }
@@ -3552,7 +3555,7 @@ func (s *OriginAccessControlList) Missing(prefix string, out []string) []string 
 		out = append(out, prefix+"Quantity")
 	}
 	for i := range s.Items {
-		out = s.Items[i].Missing(prefix+"Items.OriginAccessControlSummary.", out)
+		out = s.Items[i].Missing(prefix+"Items."+strconv.Itoa(i+1)+".member.", out)
 	}
 	return out
 }
@@ -3837,7 +3840,7 @@ func (s *OriginGroupMembers) Missing(prefix string, out []string) []string {
 		out = append(out, prefix+"Items")
 	}
 	for i := range s.Items {
-		out = s.Items[i].Missing(prefix+"Items.OriginGroupMember.", out)
+		out = s.Items[i].Missing(prefix+"Items."+strconv.Itoa(i+1)+".member.", out)
 	}
 	return out
 }
@@ -3875,7 +3878,7 @@ func (s *OriginGroups) Missing(prefix string, out []string) []string {
 		out = append(out, prefix+"Quantity")
 	}
 	for i := range s.Items {
-		out = s.Items[i].Missing(prefix+"Items.OriginGroup.", out)
+		out = s.Items[i].Missing(prefix+"Items."+strconv.Itoa(i+1)+".member.", out)
 	}
 	return out
 }
@@ -4161,7 +4164,7 @@ func (s *OriginRequestPolicyList) Missing(prefix string, out []string) []string 
 		out = append(out, prefix+"Quantity")
 	}
 	for i := range s.Items {
-		out = s.Items[i].Missing(prefix+"Items.OriginRequestPolicySummary.", out)
+		out = s.Items[i].Missing(prefix+"Items."+strconv.Itoa(i+1)+".member.", out)
 	}
 	return out
 }
@@ -4351,7 +4354,7 @@ func (s *Origins) Missing(prefix string, out []string) []string {
 		out = append(out, prefix+"Items")
 	}
 	for i := range s.Items {
-		out = s.Items[i].Missing(prefix+"Items.Origin.", out)
+		out = s.Items[i].Missing(prefix+"Items."+strconv.Itoa(i+1)+".member.", out)
 	}
 	return out
 }
@@ -4855,7 +4858,7 @@ func (s *Tags) Missing(prefix string, out []string) []string {
 		return out
 	}
 	for i := range s.Items {
-		out = s.Items[i].Missing(prefix+"Items.Tag.", out)
+		out = s.Items[i].Missing(prefix+"Items."+strconv.Itoa(i+1)+".member.", out)
 	}
 	return out
 }
@@ -4880,7 +4883,7 @@ func (s *TenantConfig) Missing(prefix string, out []string) []string {
 		return out
 	}
 	for i := range s.ParameterDefinitions {
-		out = s.ParameterDefinitions[i].Missing(prefix+"ParameterDefinitions.member.", out)
+		out = s.ParameterDefinitions[i].Missing(prefix+"ParameterDefinitions."+strconv.Itoa(i+1)+".member.", out)
 	}
 	return out
 }

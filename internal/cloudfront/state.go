@@ -67,9 +67,9 @@ type oaiRec struct {
 
 // invalidationRec is one invalidation batch of a distribution.
 type invalidationRec struct {
-	ID          string            `json:"id"`
-	Created     time.Time         `json:"created"`
-	CompletedAt time.Time         `json:"completed_at"`
+	ID          string             `json:"id"`
+	Created     time.Time          `json:"created"`
+	CompletedAt time.Time          `json:"completed_at"`
 	Batch       *InvalidationBatch `json:"batch"`
 }
 

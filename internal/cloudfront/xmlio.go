@@ -6,8 +6,11 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"reflect"
+	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/edgegate/edgegate/internal/awsapi"
@@ -111,9 +114,63 @@ func writeDocument(w http.ResponseWriter, status int, root string, v any) {
 		WriteError(w, w.Header().Get("x-amz-request-id"), errInternal)
 		return
 	}
+	out := dropEmptyListWrappers(buf.Bytes(), reflect.TypeOf(v))
 	h := w.Header()
 	h.Set("Content-Type", "text/xml")
-	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	h.Set("Content-Length", strconv.Itoa(len(out)))
 	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	_, _ = w.Write(out)
+}
+
+// dropEmptyListWrappers removes the empty list wrappers encoding/xml
+// writes for an empty list (<Items></Items> for `xml:"Items>CNAME"`):
+// CloudFront leaves the element out (<Aliases><Quantity>0</Quantity>
+// </Aliases>), and clients that keep what they parse (the aws CLI shows
+// "Items": []) would see the difference. Only the wrapper names of list
+// fields of t are touched; an empty scalar element such as
+// <DefaultRootObject></DefaultRootObject> stays.
+func dropEmptyListWrappers(doc []byte, t reflect.Type) []byte {
+	for _, name := range listWrapperNames(t) {
+		doc = bytes.ReplaceAll(doc, []byte("<"+name+"></"+name+">"), nil)
+	}
+	return doc
+}
+
+// wrapperNames caches listWrapperNames by type.
+var wrapperNames sync.Map // reflect.Type -> []string
+
+// listWrapperNames returns the outer element names X of every `xml:"X>Y"`
+// field reachable from t.
+func listWrapperNames(t reflect.Type) []string {
+	if v, ok := wrapperNames.Load(t); ok {
+		return v.([]string)
+	}
+	set := map[string]bool{}
+	seen := map[reflect.Type]bool{}
+	var walk func(reflect.Type)
+	walk = func(t reflect.Type) {
+		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct || seen[t] {
+			return
+		}
+		seen[t] = true
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			tag, _, _ := strings.Cut(f.Tag.Get("xml"), ",")
+			if outer, _, isList := strings.Cut(tag, ">"); isList {
+				set[outer] = true
+			}
+			walk(f.Type)
+		}
+	}
+	walk(t)
+	names := make([]string, 0, len(set))
+	for n := range set {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	wrapperNames.Store(t, names)
+	return names
 }

@@ -42,7 +42,10 @@ func (r *Registry) authorizeLocked(p identity.Principal, ctx condContext, action
 	if a, ok := awsapi.ParseARN(resource); ok {
 		resAccount = a.Account
 	}
-	ownOrAWS := p.Account != "" && (resAccount == p.Account || resAccount == awsAccount)
+	// "*" is the resource of actions that take no resource-level
+	// permission (cloudfront:ListDistributions, ...): the caller's own
+	// account acts on it.
+	ownOrAWS := p.Account != "" && (resAccount == p.Account || resAccount == awsAccount || resource == "*")
 	switch p.Type {
 	case identity.Root:
 		if ownOrAWS {

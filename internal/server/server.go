@@ -162,7 +162,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	// SSE-KMS seals data keys with KMS keys, as the requester (ssekms).
 	s.s3 = s3.New(s3.Config{
-		Meta: metaDB, Blobs: blobs, Owners: ownersOf{accounts}, Region: cfg.Region, Settings: settings,
+		Meta: metaDB, Blobs: blobs, Owners: ownersOf{accounts, s.cf}, Region: cfg.Region, Settings: settings,
 		Identities: accounts, Traces: s.traces, DenialReasonHeader: cfg.DenialReasonHeader,
 		SSES3: sseS3, KMS: ssekms.New(s.kms),
 	})
@@ -230,8 +230,13 @@ func (s *Server) Close() error {
 	return errors.Join(s.meta.Close(), s.blobs.Close())
 }
 
-// ownersOf adapts the account registry to s3.Owners.
-type ownersOf struct{ r *iam.Registry }
+// ownersOf resolves S3 owners and ACL grantees: accounts from the IAM
+// registry, and CloudFront origin access identities by their S3 canonical
+// user ids (an OAI is a grantee without an account).
+type ownersOf struct {
+	r  *iam.Registry
+	cf *cloudfront.Service
+}
 
 func (o ownersOf) Owner(accountID string) (string, string, bool) {
 	a, ok := o.r.Account(accountID)
@@ -244,6 +249,10 @@ func (o ownersOf) Owner(accountID string) (string, string, bool) {
 func (o ownersOf) AccountByCanonicalID(cid string) (string, string, bool) {
 	a, ok := o.r.AccountByCanonicalID(cid)
 	if !ok {
+		if oai, ok := o.cf.OAIByCanonicalID(cid); ok {
+			// UNCONFIRMED: the display name S3 shows for an OAI grantee.
+			return "", "CloudFront Origin Access Identity " + oai.ID, true
+		}
 		return "", "", false
 	}
 	return a.ID, a.DisplayName, true
