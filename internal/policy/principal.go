@@ -178,7 +178,9 @@ func validService(s string) bool {
 }
 
 func validCanonicalID(s string) bool {
-	if len(s) != 64 && len(s) != 32 { // 32: the anonymous user's id
+	// 64: accounts; 32: the anonymous user; 96: CloudFront origin access
+	// identities (as edgegate issues them; UNCONFIRMED length on AWS).
+	if len(s) != 64 && len(s) != 32 && len(s) != 96 {
 		return false
 	}
 	for i := 0; i < len(s); i++ {

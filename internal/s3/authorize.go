@@ -87,7 +87,9 @@ func newBucketState(rec *store.Bucket, owners Owners) *bucketState {
 		bs.az.OwnerCanonicalID, _, _ = owners.Owner(rec.Owner)
 	}
 	if raw := rec.Attrs[access.AttrPolicy]; len(raw) > 0 {
-		p, err := policy.Parse(raw, policy.BucketPolicy)
+		// The size limit is checked when a policy is put, on the document
+		// sent; the one stored may differ (OAI principals rewritten).
+		p, err := policy.ParseWithOptions(raw, policy.BucketPolicy, policy.ParseOptions{MaxSize: -1})
 		if err != nil {
 			// Policies are validated when put; one that no longer parses
 			// (a parser change) grants nothing rather than everything.

@@ -1,6 +1,7 @@
 package s3
 
 import (
+	"bytes"
 	"net/http"
 	"strconv"
 	"strings"
@@ -44,15 +45,9 @@ func (s *Service) putBucketPolicy(w http.ResponseWriter, r *http.Request, q *req
 	if err != nil {
 		return err
 	}
-	p, err := policy.Parse(body, policy.BucketPolicy)
+	doc, p, err := s.bucketPolicyToStore(body, q.bucket)
 	if err != nil {
-		if pe, ok := err.(*policy.ParseError); ok {
-			return errMalformedPolicy(pe.Message)
-		}
-		return errMalformedPolicy("This policy contains invalid Json")
-	}
-	if msg := validateBucketPolicy(p, q.bucket); msg != "" {
-		return errMalformedPolicy(msg)
+		return err
 	}
 	b, err := s.authzBucket(ctx, q.bs)
 	if err != nil {
@@ -62,7 +57,7 @@ func (s *Service) putBucketPolicy(w http.ResponseWriter, r *http.Request, q *req
 		// UNCONFIRMED (spec §1.6): the code S3 gives; 403 AccessDenied.
 		return errAccessDenied.WithMessage("Access Denied: public policies are blocked by the BlockPublicPolicy block public access setting.")
 	}
-	if err := s.putBucketAttr(ctx, q.bucket, access.AttrPolicy, body); err != nil {
+	if err := s.putBucketAttr(ctx, q.bucket, access.AttrPolicy, doc); err != nil {
 		return s.storeError(q, err)
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -104,6 +99,43 @@ func (s *Service) getBucketPolicyStatus(w http.ResponseWriter, r *http.Request, 
 	}
 	writeXML(w, http.StatusOK, &policyStatusXML{Xmlns: s3Namespace, IsPublic: q.bs.az.PolicyIsPublic})
 	return nil
+}
+
+// bucketPolicyToStore checks a policy sent to PutBucketPolicy for bucket
+// as S3 does (the policy language, S3's actions and resources, principals
+// that exist) and returns the document S3 stores, which is the one sent
+// but for OAIs named by canonical user id (see rewriteOAIPrincipals), with
+// its compiled policy. Errors are 400 MalformedPolicy.
+func (s *Service) bucketPolicyToStore(body []byte, bucket string) ([]byte, *policy.Policy, error) {
+	doc := rewriteOAIPrincipals(body, s.oaiByCanonicalID())
+	p, err := parseBucketPolicy(body, doc)
+	if err != nil {
+		if pe, ok := err.(*policy.ParseError); ok {
+			return nil, nil, errMalformedPolicy(pe.Message)
+		}
+		return nil, nil, errMalformedPolicy("This policy contains invalid Json")
+	}
+	// UNCONFIRMED: the order of S3's checks (actions and resources before
+	// principals' existence) when a policy fails several.
+	if msg := validateBucketPolicy(p, bucket); msg != "" {
+		return nil, nil, errMalformedPolicy(msg)
+	}
+	if msg := s.checkPolicyPrincipals(p); msg != "" {
+		return nil, nil, errMalformedPolicy(msg)
+	}
+	return doc, p, nil
+}
+
+// parseBucketPolicy parses doc, the policy a PutBucketPolicy request sent
+// (sent) as S3 stores it (see rewriteOAIPrincipals). S3's 20 KB limit
+// applies to the document sent: doc's limit moves by the size the
+// rewriting added or removed.
+func parseBucketPolicy(sent, doc []byte) (*policy.Policy, error) {
+	if bytes.Equal(sent, doc) {
+		return policy.Parse(doc, policy.BucketPolicy)
+	}
+	limit := policy.MaxBucketPolicySize + policy.CompactSize(doc, true) - policy.CompactSize(sent, true)
+	return policy.ParseWithOptions(doc, policy.BucketPolicy, policy.ParseOptions{MaxSize: max(limit, 1)})
 }
 
 // validateBucketPolicy applies S3's own checks to a policy the language

@@ -35,6 +35,20 @@ type Owners interface {
 	AccountByEmail(email string) (accountID, canonicalID, displayName string, ok bool)
 }
 
+// OAIs resolves CloudFront origin access identities, which S3 bucket
+// policies name by ARN (arn:aws:iam::cloudfront:user/CloudFront Origin
+// Access Identity ID) or by S3 canonical user id. OAIs belong to no
+// account here: an id is looked up across every account.
+type OAIs interface {
+	// OAIExists reports whether an origin access identity with this id
+	// exists.
+	OAIExists(id string) bool
+	// OAIByCanonicalID returns the id of the origin access identity whose
+	// S3 canonical user id is canonicalID (hex, compared
+	// case-insensitively); ok is false when no OAI has it.
+	OAIByCanonicalID(canonicalID string) (id string, ok bool)
+}
+
 // Config is what a Service is built from.
 type Config struct {
 	Meta   store.Meta
@@ -48,6 +62,10 @@ type Config struct {
 	Settings AccountSettings
 	// Identities gives callers' identity policies; nil means none.
 	Identities Identities
+	// OAIs resolves the CloudFront origin access identities bucket
+	// policies name; nil means there are none, so that a policy naming
+	// an OAI is refused (MalformedPolicy "Invalid principal in policy").
+	OAIs OAIs
 	// Traces keeps every decision for `edgegate explain`; nil keeps none.
 	Traces *traces.Store
 	// DenialReasonHeader adds X-Edgegate-Denial-Reason to denied
@@ -80,6 +98,7 @@ type Service struct {
 	settings AccountSettings
 
 	identities   Identities
+	oais         OAIs
 	traces       *traces.Store
 	reasonHeader bool
 	buckets      bucketCache
@@ -104,7 +123,7 @@ func New(cfg Config) *Service {
 	}
 	return &Service{
 		meta: cfg.Meta, blobs: cfg.Blobs, owners: cfg.Owners, region: cfg.Region, settings: cfg.Settings,
-		identities: cfg.Identities, traces: cfg.Traces, reasonHeader: cfg.DenialReasonHeader,
+		identities: cfg.Identities, oais: cfg.OAIs, traces: cfg.Traces, reasonHeader: cfg.DenialReasonHeader,
 		small: blobCache{max: smallCacheBytes}, sseS3: cfg.SSES3, kms: cfg.KMS,
 	}
 }

@@ -163,7 +163,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	// SSE-KMS seals data keys with KMS keys, as the requester (ssekms).
 	s.s3 = s3.New(s3.Config{
 		Meta: metaDB, Blobs: blobs, Owners: ownersOf{accounts, s.cf}, Region: cfg.Region, Settings: settings,
-		Identities: accounts, Traces: s.traces, DenialReasonHeader: cfg.DenialReasonHeader,
+		Identities: accounts, OAIs: oaisOf{s.cf}, Traces: s.traces, DenialReasonHeader: cfg.DenialReasonHeader,
 		SSES3: sseS3, KMS: ssekms.New(s.kms),
 	})
 	return s, nil
@@ -267,4 +267,18 @@ func (o ownersOf) AccountByEmail(email string) (string, string, string, bool) {
 		}
 	}
 	return "", "", "", false
+}
+
+// oaisOf resolves, for S3 bucket policies, the CloudFront origin access
+// identities of every account.
+type oaisOf struct{ cf *cloudfront.Service }
+
+func (o oaisOf) OAIExists(id string) bool {
+	_, ok := o.cf.OAIByID(id)
+	return ok
+}
+
+func (o oaisOf) OAIByCanonicalID(cid string) (string, bool) {
+	oai, ok := o.cf.OAIByCanonicalID(cid)
+	return oai.ID, ok
 }
