@@ -72,7 +72,7 @@ func serve(args []string, stderr io.Writer) int {
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	logRequests := fs.Bool("log-requests", true, "log one line per request")
 	operatorToken := fs.String("operator-token", os.Getenv("EDGEGATE_OPERATOR_TOKEN"), "secret that makes a request the operator's (X-Edgegate-Operator-Token): read any explanation, set condition keys with X-Edgegate-Context (default $EDGEGATE_OPERATOR_TOKEN)")
-	reasonHeader := fs.Bool("denial-reason-header", false, "add X-Edgegate-Denial-Reason to denied S3 responses (local debugging; AWS says nothing)")
+	reasonHeader := fs.Bool("denial-reason-header", false, "add X-Edgegate-Denial-Reason to denied S3 responses and to the edge's own error pages (local debugging; AWS says nothing)")
 	pprofAddr := fs.String("pprof", "", "serve Go's net/http/pprof profiles on this address (for profiling; off by default)")
 	traceBuffer := fs.Int("trace-buffer", 4096, "how many recent requests' decisions are kept for `edgegate explain`")
 	cfSuffix := fs.String("cloudfront-domain-suffix", "cloudfront.localhost", "domain suffix of new distributions' domain names (dXXXXXXXXXXXXX.SUFFIX)")

@@ -21,7 +21,11 @@ import (
 	"github.com/edgegate/edgegate/internal/sigv4"
 )
 
-const healthPath = "/_edgegate/health"
+const (
+	healthPath = "/_edgegate/health"
+	// edgegatePrefix starts the paths edgegate serves itself on any host.
+	edgegatePrefix = "/_edgegate/"
+)
 
 // statusWriter records the status a handler sent, for the request log.
 type statusWriter struct {
@@ -76,12 +80,24 @@ type callState struct {
 	sw   statusWriter
 }
 
-// ServeHTTP is the single front door: health, then SigV4 verification, then
-// the service the credential scope names (S3 for unsigned requests).
+// ServeHTTP is the single front door: health, then the CloudFront edge
+// for distribution hosts, then SigV4 verification, then the service the
+// credential scope names (S3 for unsigned requests).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == healthPath {
 		s.serveHealth(w)
 		return
+	}
+	// A Host that is a distribution's domain name or alias, or any name
+	// under the distribution domain suffix, is a viewer request: the edge
+	// answers it, before and without SigV4 (a viewer's Authorization is
+	// the viewer's business, not edgegate's API). edgegate's own paths
+	// (/_edgegate/...) stay edgegate's on every host.
+	if !strings.HasPrefix(r.URL.Path, edgegatePrefix) {
+		if d, mine := s.edge.Route(r.Host); mine {
+			s.serveEdge(w, r, d)
+			return
+		}
 	}
 	st := callPool.Get().(*callState)
 	defer callPool.Put(st)
@@ -166,6 +182,32 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"edgegate does not serve the AWS service "+strconv.Quote(service)+" on this endpoint"))
 	}
 	s.logRequest(r, c, service, &st.sw, errCode)
+}
+
+// serveEdge hands a viewer request to the edge and logs it: the request
+// id is the X-Amz-Cf-Id, and the origin request's id links it to the S3
+// decision it led to.
+func (s *Server) serveEdge(w http.ResponseWriter, r *http.Request, d *cloudfront.DistributionView) {
+	start := time.Now()
+	sw := &statusWriter{ResponseWriter: w}
+	out := s.edge.Serve(sw, r, d)
+	if !s.cfg.LogRequests {
+		return
+	}
+	s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+		slog.String("request_id", out.RequestID),
+		slog.String("service", "cloudfront-edge"),
+		slog.String("distribution", out.DistributionID),
+		slog.String("host", r.Host),
+		slog.String("method", r.Method),
+		slog.String("path", r.URL.Path),
+		slog.Int("status", sw.Status()),
+		slog.String("error", out.Reason),
+		slog.String("origin_request_id", out.OriginRequestID),
+		slog.String("origin_access", out.OriginAccess),
+		slog.Int64("bytes", sw.bytes),
+		slog.Duration("duration", time.Since(start)),
+	)
 }
 
 // writeAuthError answers a request that failed before reaching its service,

@@ -80,6 +80,16 @@ func (s *Server) serveExplain(w http.ResponseWriter, r *http.Request, c *reqctx.
 		return
 	}
 	id := strings.TrimPrefix(r.URL.Path, explainPrefix)
+	// An X-Amz-Cf-Id explains as the origin request it led to, or as the
+	// edge's own refusal.
+	if x, xerr, ok := s.edge.Explain(id, c.Principal, c.Operator); ok {
+		if xerr != nil {
+			fail(xerr.Status, xerr.Code, xerr.Message)
+			return
+		}
+		writeJSON(http.StatusOK, x)
+		return
+	}
 	rec, ok := s.traces.Get(id)
 	if !ok {
 		fail(http.StatusNotFound, "NoSuchRequest", "no request "+id+" is kept: it was never made here, or it is older than the last "+

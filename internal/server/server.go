@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/edgegate/edgegate/internal/cloudfront"
+	"github.com/edgegate/edgegate/internal/edge"
 	"github.com/edgegate/edgegate/internal/iam"
 	"github.com/edgegate/edgegate/internal/kms"
 	"github.com/edgegate/edgegate/internal/s3"
@@ -74,6 +75,7 @@ type Server struct {
 	s3       *s3.Service
 	kms      *kms.Service
 	cf       *cloudfront.Service
+	edge     *edge.Edge
 	traces   *traces.Store
 	http     *http.Server
 	ready    chan struct{}
@@ -165,6 +167,11 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		Meta: metaDB, Blobs: blobs, Owners: ownersOf{accounts, s.cf}, Region: cfg.Region, Settings: settings,
 		Identities: accounts, OAIs: oaisOf{s.cf}, Traces: s.traces, DenialReasonHeader: cfg.DenialReasonHeader,
 		SSES3: sseS3, KMS: ssekms.New(s.kms),
+	})
+	// The edge answers distribution hosts from this S3, in-process.
+	s.edge = edge.New(edge.Config{
+		CloudFront: s.cf, S3: s.s3, Traces: s.traces, Logger: cfg.Logger,
+		DenialReasonHeader: cfg.DenialReasonHeader, LinkCapacity: cfg.TraceCapacity,
 	})
 	return s, nil
 }

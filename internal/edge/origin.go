@@ -1,0 +1,195 @@
+package edge
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/edgegate/edgegate/internal/awsapi"
+	"github.com/edgegate/edgegate/internal/cloudfront"
+	"github.com/edgegate/edgegate/internal/identity"
+	"github.com/edgegate/edgegate/internal/reqctx"
+)
+
+// ServicePrincipal is how S3 and KMS see an origin request CloudFront
+// signs for an origin access control (spec §4.4).
+var ServicePrincipal = identity.Principal{Type: identity.Service, ARN: "cloudfront.amazonaws.com", UserID: "cloudfront.amazonaws.com"}
+
+// userAgent is the User-Agent of every origin request (spec §5.5).
+const userAgent = "Amazon CloudFront"
+
+// forwardedHeaders are the viewer headers an origin request carries:
+// Range and the conditional headers (spec §5.5), and for methods with a
+// body what describes the body. Everything else the viewer sent (its
+// Authorization, Cookie, X-Amz-* headers) stays at the edge: this slice
+// applies no cache policy or origin request policy that would forward
+// more (docs/edge.md).
+var forwardedHeaders = []string{
+	"Range", "If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since",
+	"Content-Type", "Content-Md5", "Content-Encoding", "Content-Disposition", "Content-Language",
+}
+
+// OriginAccess is the identity an origin request is made as, and the
+// condition keys that come with it.
+type OriginAccess struct {
+	Principal identity.Principal
+	// Context holds extra condition keys, lowercased: aws:sourcearn and
+	// aws:sourceaccount for origin access control.
+	Context map[string][]string
+	// Note says why, for logs ("OAC E123 signs (always)").
+	Note string
+}
+
+// OriginAccessFor decides who S3 sees as the caller of an origin request
+// to origin o of distribution d (spec §4.3, §4.4, §4.5, §4.6):
+//
+//   - an origin access control with SigningBehavior always: CloudFront's
+//     service principal, with aws:SourceArn the distribution's ARN and
+//     aws:SourceAccount its account;
+//   - no-override: the same when the viewer sent no Authorization. With
+//     one, CloudFront would forward the viewer's signature; edgegate does
+//     not do that yet and signs as for always (docs/edge.md);
+//   - never: the anonymous user;
+//   - an origin access identity (S3OriginConfig.OriginAccessIdentity
+//     "origin-access-identity/cloudfront/ID"): the OAI's principal, its
+//     ARN and S3 canonical user id;
+//   - neither: the anonymous user.
+//
+// An OAC or OAI that no longer exists (it cannot be deleted while in use,
+// so only a corrupted state gets here) also means anonymous.
+func (e *Edge) OriginAccessFor(d *cloudfront.DistributionView, o *cloudfront.Origin, viewerAuthorization bool) OriginAccess {
+	if id := deref(o.OriginAccessControlId); id != "" {
+		cfg, _, ok := e.cf.OriginAccessControl(id)
+		if !ok {
+			return OriginAccess{Principal: identity.AnonymousPrincipal, Note: "OAC " + id + " not found: anonymous"}
+		}
+		switch b := deref(cfg.SigningBehavior); b {
+		case "never":
+			return OriginAccess{Principal: identity.AnonymousPrincipal, Note: "OAC " + id + " never signs: anonymous"}
+		default: // always, no-override
+			note := "OAC " + id + " signs (" + b + ")"
+			if b == "no-override" && viewerAuthorization {
+				note += "; forwarding the viewer's Authorization is not implemented, signed instead"
+			}
+			return OriginAccess{
+				Principal: ServicePrincipal,
+				Context: map[string][]string{
+					"aws:sourcearn":     {d.ARN},
+					"aws:sourceaccount": {d.Account},
+				},
+				Note: note,
+			}
+		}
+	}
+	if s3c := o.S3OriginConfig; s3c != nil {
+		if ref := deref(s3c.OriginAccessIdentity); ref != "" {
+			id := strings.TrimPrefix(ref, "origin-access-identity/cloudfront/")
+			oai, ok := e.cf.OAIByID(id)
+			if !ok {
+				return OriginAccess{Principal: identity.AnonymousPrincipal, Note: "OAI " + id + " not found: anonymous"}
+			}
+			return OriginAccess{
+				Principal: identity.Principal{
+					Type: identity.OAI, ARN: cloudfront.OAIARN(oai.ID), CanonicalID: oai.CanonicalID,
+					// aws:userid of an OAI is UNCONFIRMED: its id stands in.
+					UserID:      oai.ID,
+					DisplayName: "CloudFront Origin Access Identity " + oai.ID,
+				},
+				Note: "OAI " + oai.ID,
+			}
+		}
+	}
+	return OriginAccess{Principal: identity.AnonymousPrincipal, Note: "no OAC or OAI: anonymous"}
+}
+
+// S3OriginPath returns the path of the path-style origin request for
+// viewer path p: "/" + bucket + OriginPath + p. p is kept verbatim (not
+// cleaned: "a/../b" is a key of its own in S3).
+func S3OriginPath(bucket, originPath, p string) string {
+	return "/" + bucket + strings.TrimSuffix(originPath, "/") + p
+}
+
+// originHost is the Host of origin requests: the regional S3 endpoint in
+// path style, which names no bucket itself.
+func originHost(region string) string {
+	if region == "" {
+		return "s3.amazonaws.com"
+	}
+	return "s3." + region + ".amazonaws.com"
+}
+
+// NewOriginRequest builds the origin request for viewer request r, sent
+// to bucket (in region, "" if unknown) at path (S3OriginPath): the
+// viewer's method, no query string (this slice forwards none, as the
+// CachingOptimized policy and ForwardedValues QueryString=false do),
+// forwardedHeaders, User-Agent "Amazon CloudFront", X-Amz-Cf-Id cfID,
+// Via, and X-Forwarded-For with the viewer's address appended. Only
+// methods other than GET, HEAD and OPTIONS carry the viewer's body.
+func (e *Edge) NewOriginRequest(ctx context.Context, r *http.Request, region, path, cfID string) *http.Request {
+	u := &url.URL{Path: path}
+	h := make(http.Header, len(forwardedHeaders)+4)
+	for _, k := range forwardedHeaders {
+		if v, ok := r.Header[k]; ok {
+			h[k] = append([]string(nil), v...)
+		}
+	}
+	h.Set("User-Agent", userAgent)
+	h.Set("X-Amz-Cf-Id", cfID)
+	h.Set("Via", e.via)
+	viewerIP := r.RemoteAddr
+	if host, _, err := net.SplitHostPort(viewerIP); err == nil {
+		viewerIP = host
+	}
+	if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
+		h.Set("X-Forwarded-For", xff+", "+viewerIP)
+	} else if viewerIP != "" {
+		h.Set("X-Forwarded-For", viewerIP)
+	}
+	or := &http.Request{
+		Method: r.Method, URL: u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: h, Host: originHost(region), RemoteAddr: r.RemoteAddr, RequestURI: u.RequestURI(),
+		TLS: r.TLS, Body: http.NoBody,
+	}
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+	default:
+		or.Body, or.ContentLength = r.Body, r.ContentLength
+		or.TransferEncoding = r.TransferEncoding
+		if r.ContentLength >= 0 && len(r.TransferEncoding) == 0 {
+			h.Set("Content-Length", strconv.FormatInt(r.ContentLength, 10))
+		}
+	}
+	return or.WithContext(ctx)
+}
+
+// fetchS3 makes origin request or (built by NewOriginRequest from
+// viewer request r) to edgegate's S3 in-process as access says, with
+// request id originID, writing S3's answer to w.
+func (e *Edge) fetchS3(w http.ResponseWriter, r, or *http.Request, access OriginAccess, originID string) *awsapi.Error {
+	c := &reqctx.Call{
+		RequestID: originID,
+		Principal: access.Principal,
+		// The origin request comes from the edge, not the viewer (whose
+		// address is in X-Forwarded-For): aws:SourceIp is the address the
+		// viewer reached this server on.
+		SourceIP: localIP(r),
+		Secure:   r.TLS != nil,
+		Received: received(),
+		Context:  access.Context,
+	}
+	return e.s3.ServeS3(w, or, c)
+}
+
+// localIP is the address the viewer's connection reached, without port;
+// 127.0.0.1 when unknown.
+func localIP(r *http.Request) string {
+	if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+		if host, _, err := net.SplitHostPort(a.String()); err == nil {
+			return host
+		}
+	}
+	return "127.0.0.1"
+}
