@@ -9,12 +9,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	_ "net/http/pprof" // served only with --pprof, on its own listener
 	"os"
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"github.com/edgegate/edgegate/internal/server"
 )
@@ -77,11 +79,28 @@ func serve(args []string, stderr io.Writer) int {
 	traceBuffer := fs.Int("trace-buffer", 4096, "how many recent requests' decisions are kept for `edgegate explain`")
 	cfSuffix := fs.String("cloudfront-domain-suffix", "cloudfront.localhost", "domain suffix of new distributions' domain names (dXXXXXXXXXXXXX.SUFFIX)")
 	cfDeploy := fs.Duration("cloudfront-deploy-delay", 0, "how long a changed distribution reports InProgress before Deployed")
+	edgeErrorTTL := fs.Duration("edge-error-ttl", 10*time.Second, "default ErrorCachingMinTTL: how long the edge caches 404/5xx (and 4xx with max-age) when a distribution's CustomErrorResponse sets none")
+	edgeCacheDir := fs.String("edge-cache-dir", "", "directory of the edge cache's disk tier (default DATA/edge-cache; emptied at start; holds cached responses unencrypted, tmpfs is fine)")
+	edgeCacheMem := fs.Int64("edge-cache-memory", 256<<20, "bytes of cached responses kept in memory")
+	edgeCacheDisk := fs.Int64("edge-cache-disk", 1<<30, "bytes of cached responses (those over 256 KiB) kept on disk")
+	edgeNoCache := fs.Bool("edge-no-cache", false, "turn the edge cache off: every viewer request goes to the origin")
+	viewerCountry := fs.String("viewer-country", "US", "ISO 3166-1 alpha-2 country of every viewer for CloudFront geo restriction, or \"unknown\" (no GeoIP database; the operator may send X-Edgegate-Viewer-Country per request)")
+	tlsListen := fs.String("tls-listen", "", "also serve every API and the edge over HTTPS (HTTP/2) on this address, e.g. 127.0.0.1:4567 (off by default)")
+	tlsCert := fs.String("tls-cert", "", "PEM certificate for --tls-listen (default: a self-signed one generated under DATADIR/tls)")
+	tlsKey := fs.String("tls-key", "", "PEM private key for --tls-cert")
+	logInterval := fs.Duration("access-log-interval", 60*time.Second, "how often S3 server access logs and CloudFront standard logs are delivered")
+	s3LogDir := fs.String("s3-access-log-dir", "", "also write every S3 server access log object under this directory, at its object key")
+	cfLogDir := fs.String("cloudfront-log-dir", "", "write the CloudFront standard log files of every distribution (logging enabled or not) under this directory")
+	metricsListen := fs.String("metrics-listen", "", "also serve the Prometheus metrics at /metrics on this address (the main listener serves them at /_edgegate/metrics)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "edgegate serve: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	if (*tlsCert != "" || *tlsKey != "") && *tlsListen == "" {
+		fmt.Fprintln(stderr, "edgegate serve: --tls-cert and --tls-key need --tls-listen")
 		return 2
 	}
 	var level slog.Level
@@ -125,10 +144,36 @@ func serve(args []string, stderr io.Writer) int {
 		TraceCapacity:          *traceBuffer,
 		CloudFrontDomainSuffix: *cfSuffix,
 		CloudFrontDeployDelay:  *cfDeploy,
+		EdgeCache: server.EdgeCacheConfig{
+			MemoryBytes: nonZeroBytes(*edgeCacheMem), DiskBytes: nonZeroBytes(*edgeCacheDisk), Dir: *edgeCacheDir,
+			ErrorTTL: nonZeroDuration(*edgeErrorTTL), Disabled: *edgeNoCache,
+		},
+		ViewerCountry: *viewerCountry,
+		TLSListen:     *tlsListen,
+		TLSCertFile:   *tlsCert,
+		TLSKeyFile:    *tlsKey,
+		// Access logs and metrics (docs/logs.md).
+		AccessLogInterval: *logInterval,
+		S3AccessLogDir:    *s3LogDir,
+		CloudFrontLogDir:  *cfLogDir,
 	})
 	if err != nil {
 		logger.Error("cannot start", "err", err)
 		return 1
+	}
+	if *metricsListen != "" {
+		ln, err := net.Listen("tcp", *metricsListen)
+		if err != nil {
+			logger.Error("cannot listen for metrics", "err", err)
+			srv.Close()
+			return 1
+		}
+		logger.Info("edgegate serving metrics", "addr", ln.Addr().String(), "path", "/metrics")
+		go func() {
+			if err := srv.ServeMetrics(ctx, ln); err != nil {
+				logger.Error("metrics listener", "err", err)
+			}
+		}()
 	}
 	serveErr := srv.Serve(ctx)
 	closeErr := srv.Close()
@@ -150,4 +195,21 @@ func defaultDataDir() string {
 		return filepath.Join(home, ".local", "share", "edgegate")
 	}
 	return filepath.Join(os.TempDir(), "edgegate")
+}
+
+// nonZeroBytes maps a flag's 0 ("none") to the server's negative "none"
+// (its 0 means the default).
+func nonZeroBytes(n int64) int64 {
+	if n == 0 {
+		return -1
+	}
+	return n
+}
+
+// nonZeroDuration is nonZeroBytes for durations.
+func nonZeroDuration(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }

@@ -20,8 +20,9 @@ import (
 // request carries the same forwarded headers as an S3 origin request plus
 // the origin's custom headers, and nothing is signed (origin access
 // control applies to S3 origins only). S3 website endpoints are custom
-// origins to CloudFront too, but edgegate does not serve website
-// endpoints, so those get a 502 (docs/edge.md).
+// origins to CloudFront too: edgegate's own website endpoint answers them
+// in-process (Config.Website), with the request it would receive over
+// the network.
 
 // Default CustomOriginConfig values (the control plane stores them when
 // absent; these cover configurations made before it did).
@@ -80,41 +81,62 @@ func secondsOr(v *int64, def time.Duration) time.Duration {
 	return time.Duration(*v) * time.Second
 }
 
-// fetchCustom forwards viewer request r for path to custom origin o and
-// passes the answer through to w. A connection failure is CloudFront's
-// 502 page, no response headers within OriginReadTimeout its 504.
-func (e *Edge) fetchCustom(w http.ResponseWriter, r *http.Request, d *cloudfront.DistributionView, o *cloudfront.Origin, path string, out *Outcome) {
-	u := CustomOriginURL(o, path, r.TLS != nil)
-	or := e.NewOriginRequest(r.Context(), r, "", "", out.RequestID)
-	or.URL, or.Host, or.RequestURI, or.TLS = u, u.Host, "", nil
+// fetchCustom forwards viewer request r for path to custom origin o,
+// with what policy p forwards (forCache: a whole-object fetch for the
+// cache, method set by the caller; validators revalidate a stale
+// entry), and writes the answer to w
+// (hop-by-hop headers dropped). A connection failure is no answer:
+// refusal is then CloudFront's reason (502 CloudFrontOriginConnectError,
+// or 504 CloudFrontOriginTimeout when no response headers came within
+// OriginReadTimeout) and status its status; nothing was written to w. A
+// body that breaks off is a 502 refusal too, after w got part of it.
+func (e *Edge) fetchCustom(w http.ResponseWriter, r *http.Request, d *cloudfront.DistributionView, o *cloudfront.Origin, path, method, cfID string,
+	p cachePolicy, forCache bool, validators http.Header) (u *url.URL, status int, refusal string) {
+	u = CustomOriginURL(o, path, r.TLS != nil)
+	or := e.NewOriginRequest(r.Context(), r, "", "", cfID)
+	or.URL, or.Host, or.RequestURI, or.TLS, or.Method = u, u.Host, "", nil, method
+	applyPolicy(or, r, p, forCache)
+	for k, v := range validators {
+		or.Header[k] = v
+	}
+	if p.headers.Includes("Host") {
+		or.Host = r.Host // a custom origin may be given the viewer's Host
+	}
 	addCustomHeaders(or.Header, o)
+	if e.website != nil && cloudfront.ClassifyOrigin(deref(o.DomainName)).Kind == cloudfront.OriginS3Website {
+		if u.Scheme == "https" {
+			// S3 website endpoints speak HTTP only: an https-only (or
+			// match-viewer over https) website origin cannot be reached.
+			e.log.Warn("edge: S3 website endpoints have no HTTPS; answering 502", "cf_id", cfID,
+				"distribution", d.ID, "origin", deref(o.Id))
+			return u, http.StatusBadGateway, ReasonOriginConnect
+		}
+		// edgegate's own website endpoint, in-process: the request is
+		// what it would receive over the network (Host = the website
+		// domain, anonymous).
+		or.Host = strings.TrimSuffix(deref(o.DomainName), ".")
+		or.RequestURI = or.URL.RequestURI()
+		ww := &statusRecorder{ResponseWriter: w}
+		e.website.ServeHTTP(ww, or)
+		return u, ww.status(), ""
+	}
 	c := o.CustomOriginConfig
 	if c == nil {
 		c = &cloudfront.CustomOriginConfig{}
 	}
 	connect := secondsOr(o.ConnectionTimeout, defaultConnectionTimeout)
 	read := secondsOr(c.OriginReadTimeout, defaultReadTimeout)
-	tr := &http.Transport{
-		DialContext:           (&net.Dialer{Timeout: connect}).DialContext,
-		TLSHandshakeTimeout:   connect,
-		ResponseHeaderTimeout: read,
-		DisableCompression:    true, // pass Content-Encoding through untouched
-	}
-	defer tr.CloseIdleConnections()
-	client := &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	e.links.put(out.RequestID, link{distribution: d.ID, account: d.Account, reason: ReasonCustomOrigin, access: u.Redacted()})
-	out.OriginAccess = "custom origin " + u.Scheme + "://" + u.Host
+	client := &http.Client{Transport: e.transportFor(connect, read), CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := client.Do(or)
 	if err != nil {
-		status, reason := http.StatusBadGateway, ReasonOriginConnect
+		status, refusal = http.StatusBadGateway, ReasonOriginConnect
 		var ne net.Error
 		if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, context.DeadlineExceeded) {
-			status, reason = http.StatusGatewayTimeout, ReasonOriginTimeout
+			status, refusal = http.StatusGatewayTimeout, ReasonOriginTimeout
 		}
-		e.log.Warn("edge: custom origin request failed", "cf_id", out.RequestID, "distribution", d.ID,
+		e.log.Warn("edge: custom origin request failed", "cf_id", cfID, "distribution", d.ID,
 			"origin", deref(o.Id), "url", u.Redacted(), "err", err)
-		e.refuse(w, r, out, d.Account, status, reason)
-		return
+		return u, status, refusal
 	}
 	defer resp.Body.Close()
 	h := w.Header()
@@ -123,13 +145,44 @@ func (e *Edge) fetchCustom(w http.ResponseWriter, r *http.Request, d *cloudfront
 			h[k] = vs
 		}
 	}
-	e.setEdgeHeaders(h, out.RequestID, xCacheFor(resp.StatusCode))
 	w.WriteHeader(resp.StatusCode)
-	out.Status = resp.StatusCode
-	e.links.put(out.RequestID, link{distribution: d.ID, account: d.Account, reason: ReasonCustomOrigin, status: resp.StatusCode, access: u.Redacted()})
-	if r.Method != http.MethodHead {
-		_, _ = io.Copy(w, resp.Body)
+	if method != http.MethodHead {
+		if _, err := io.Copy(w, resp.Body); err != nil {
+			// A body cut short must not be cached: the answer is CloudFront's
+			// 502 (the recorder's part is discarded by the caller).
+			e.log.Warn("edge: custom origin response body failed", "cf_id", cfID, "distribution", d.ID,
+				"origin", deref(o.Id), "url", u.Redacted(), "err", err)
+			return u, http.StatusBadGateway, ReasonOriginConnect
+		}
 	}
+	return u, resp.StatusCode, ""
+}
+
+// statusRecorder remembers the status written through it.
+type statusRecorder struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusRecorder) WriteHeader(code int) {
+	if w.code == 0 {
+		w.code = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusRecorder) Write(p []byte) (int, error) {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+func (w *statusRecorder) status() int {
+	if w.code == 0 {
+		return http.StatusOK
+	}
+	return w.code
 }
 
 // addCustomHeaders sets the origin's custom headers (Origin.CustomHeaders)
@@ -143,4 +196,27 @@ func addCustomHeaders(h http.Header, o *cloudfront.Origin) {
 			h.Set(n, deref(ch.HeaderValue))
 		}
 	}
+}
+
+// transportKey identifies the timeouts a custom-origin transport uses.
+type transportKey struct{ connect, read time.Duration }
+
+// transportFor returns the shared transport for these timeouts, so that
+// requests to custom origins reuse their connections (keep-alive), as
+// CloudFront keeps connections to origins open.
+func (e *Edge) transportFor(connect, read time.Duration) *http.Transport {
+	k := transportKey{connect, read}
+	if t, ok := e.transports.Load(k); ok {
+		return t.(*http.Transport)
+	}
+	t := &http.Transport{
+		DialContext:           (&net.Dialer{Timeout: connect}).DialContext,
+		TLSHandshakeTimeout:   connect,
+		ResponseHeaderTimeout: read,
+		DisableCompression:    true, // pass Content-Encoding through untouched
+		MaxIdleConnsPerHost:   64,
+		IdleConnTimeout:       90 * time.Second,
+	}
+	actual, _ := e.transports.LoadOrStore(k, t)
+	return actual.(*http.Transport)
 }

@@ -3,10 +3,10 @@
 // distributions of internal/cloudfront, fetching from edgegate's own S3
 // in-process.
 //
-// This first slice has no cache: every request that passes the viewer
-// checks becomes one origin request, and every response says "Miss from
-// cloudfront" (or "Error from cloudfront"). What it does and what is not
-// done yet is in docs/edge.md.
+// Responses are cached in internal/cache as the behavior's cache policy
+// (or legacy settings) says, keyed per distribution; concurrent misses of
+// one key make one origin request; invalidations purge at once. What it
+// does and what is not done yet is in docs/edge.md.
 //
 // Because origin requests never leave the process, the principal S3 sees
 // (CloudFront's service principal for origin access control, an origin
@@ -18,14 +18,17 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
-	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/edgegate/edgegate/internal/awsapi"
+	"github.com/edgegate/edgegate/internal/cache"
 	"github.com/edgegate/edgegate/internal/cloudfront"
 	"github.com/edgegate/edgegate/internal/reqctx"
 	"github.com/edgegate/edgegate/internal/traces"
@@ -43,6 +46,10 @@ type Config struct {
 	CloudFront *cloudfront.Service
 	// S3 answers origin requests to S3 REST origins.
 	S3 S3Origin
+	// Website answers origin requests to S3 website origins
+	// (internal/s3website's Endpoint, which takes the bucket from the
+	// request's Host). nil: website origins get CloudFront's 502.
+	Website http.Handler
 	// Traces is where S3 records its decisions; Explain reads the origin
 	// request's record from it. May be nil (Explain then only explains
 	// the edge's own refusals).
@@ -55,7 +62,18 @@ type Config struct {
 	// LinkCapacity is how many requests' edge-to-origin links are kept
 	// for Explain (default traces.DefaultCapacity).
 	LinkCapacity int
+	// Cache holds cached responses. nil: nothing is cached (every request
+	// is a miss).
+	Cache *cache.Cache
+	// DefaultErrorCachingMinTTL is how long an error response is cached
+	// when no CustomErrorResponse for its code sets ErrorCachingMinTTL
+	// (spec §5.7): 0 means the default, 10 s; negative means 0.
+	DefaultErrorCachingMinTTL time.Duration
 }
+
+// DefaultErrorCachingMinTTL is CloudFront's current default error caching
+// minimum TTL (older documentation says 300 s; spec §5.7).
+const DefaultErrorCachingMinTTL = 10 * time.Second
 
 // Pop is the X-Amz-Cf-Pop every response carries: edgegate has a single
 // edge location. Real values are an airport code and a number ("IAD89-C1");
@@ -64,8 +82,12 @@ const Pop = "EDG1-C1"
 
 // Edge serves viewer requests. It is safe for concurrent use.
 type Edge struct {
-	cf           *cloudfront.Service
-	s3           S3Origin
+	cf      *cloudfront.Service
+	s3      S3Origin
+	website http.Handler
+	// transports holds one *http.Transport per custom-origin timeout
+	// setting (transportFor).
+	transports   sync.Map
 	traces       *traces.Store
 	log          *slog.Logger
 	reasonHeader bool
@@ -73,6 +95,14 @@ type Edge struct {
 	// edge server's is: "1.1 <32 hex>.cloudfront.net (CloudFront)".
 	via   string
 	links *linkStore
+
+	cache    *cache.Cache
+	caching  bool // cache is the configured one, not a recorder-only stand-in
+	flight   cache.Flight[result]
+	errorTTL time.Duration
+	// originFetches counts the origin requests made for the cache (misses
+	// and revalidations); OriginFetches reads it.
+	originFetches atomic.Int64
 }
 
 // New returns an Edge over cfg's services.
@@ -82,13 +112,38 @@ func New(cfg Config) *Edge {
 	}
 	var b [16]byte
 	_, _ = rand.Read(b[:])
-	return &Edge{
-		cf: cfg.CloudFront, s3: cfg.S3, traces: cfg.Traces, log: cfg.Logger,
+	e := &Edge{
+		cf: cfg.CloudFront, s3: cfg.S3, website: cfg.Website, traces: cfg.Traces, log: cfg.Logger,
 		reasonHeader: cfg.DenialReasonHeader,
 		via:          "1.1 " + hex.EncodeToString(b[:]) + ".cloudfront.net (CloudFront)",
 		links:        newLinkStore(cfg.LinkCapacity),
+		cache:        cfg.Cache,
+		caching:      cfg.Cache != nil,
+		errorTTL:     cfg.DefaultErrorCachingMinTTL,
 	}
+	switch {
+	case e.errorTTL == 0:
+		e.errorTTL = DefaultErrorCachingMinTTL
+	case e.errorTTL < 0:
+		e.errorTTL = 0
+	}
+	if e.cache == nil {
+		// Responses are still recorded before they are sent; nothing is
+		// kept (no memory tier, no disk tier).
+		e.cache, _ = cache.New(cache.Config{MemoryBytes: -1, DiskBytes: -1})
+	}
+	if e.caching && e.cf != nil {
+		e.cf.OnInvalidation(func(distID string, paths []string) {
+			n := e.cache.Invalidate(distID, paths)
+			e.log.Debug("edge: invalidation purged the cache", "distribution", distID, "paths", len(paths), "entries", n)
+		})
+	}
+	return e
 }
+
+// OriginFetches returns how many origin requests the edge made for its
+// cache (misses and revalidations, coalesced requests counted once).
+func (e *Edge) OriginFetches() int64 { return e.originFetches.Load() }
 
 // Via returns the Via header value of this edge.
 func (e *Edge) Via() string { return e.via }
@@ -126,17 +181,20 @@ type Outcome struct {
 	OriginAccess string
 	Status       int
 	// Reason is why the edge refused the request (CloudFrontUnknownAlias,
-	// CloudFrontMethodNotAllowed, ...) or the origin's error code; "" for
-	// a success.
+	// CloudFrontMethodNotAllowed, ...), the origin's error code, or
+	// CachedError for an error served from the cache; "" for a success.
 	Reason string
+	// XCache is the X-Cache sent: Hit, RefreshHit, Miss, Error, Redirect
+	// (without " from cloudfront").
+	XCache string
 }
 
 // Serve answers one viewer request for distribution d (nil: a host under
 // the distribution domain suffix that names no distribution). Route
-// chose d. The pipeline (spec §5.1; no geo restriction, WAF or signed
-// URLs yet): distribution enabled, request-URI valid, cache behavior
-// selection, method check, viewer protocol policy, default root object,
-// origin request.
+// chose d. The pipeline (spec §5.1; no WAF or signed URLs yet):
+// distribution enabled, geo restriction, request-URI valid, cache
+// behavior selection, method check, viewer protocol policy, default root
+// object, then the cache or the origin (forward).
 func (e *Edge) Serve(w http.ResponseWriter, r *http.Request, d *cloudfront.DistributionView) Outcome {
 	out := Outcome{RequestID: newCfID()}
 	if d == nil {
@@ -146,6 +204,9 @@ func (e *Edge) Serve(w http.ResponseWriter, r *http.Request, d *cloudfront.Distr
 	out.DistributionID = d.ID
 	if !d.Enabled {
 		e.refuse(w, r, &out, d.Account, http.StatusForbidden, ReasonDistributionDisabled)
+		return out
+	}
+	if e.refuseGeoBlocked(w, r, d, &out) {
 		return out
 	}
 	if !validViewerPath(r) {
@@ -181,46 +242,38 @@ func (e *Edge) Serve(w http.ResponseWriter, r *http.Request, d *cloudfront.Distr
 	return out
 }
 
-// forward fetches path through behavior b's origin and answers the
-// viewer. An origin error whose status has a custom error response with
-// a ResponsePagePath (spec §5.7) is not passed through: the page is
-// fetched instead, through the behavior its path selects, and sent with
-// the ResponseCode. The explanation stays the original origin request's.
+// forward answers the viewer from the cache or behavior b's origin
+// (obtain). An error whose status has a custom error response with a
+// ResponsePagePath (spec §5.7) is not sent: the page is obtained instead,
+// through the behavior its path selects (and cached like any object), and
+// sent with the ResponseCode. The explanation stays the original error's.
 func (e *Edge) forward(w http.ResponseWriter, r *http.Request, d *cloudfront.DistributionView, b Behavior, path string, out *Outcome) {
-	o, target, ok := e.originFor(w, r, d, b, out)
-	if !ok {
+	res := e.obtain(r, d, b, path, out.RequestID)
+	if res.refusal == "" {
+		if body, err := res.resp.Open(); err == nil {
+			body.Close()
+		} else if errGone(err) {
+			// Evicted or invalidated between the lookup and now: ask again.
+			e.cache.Delete(res.key)
+			res = e.obtain(r, d, b, path, out.RequestID)
+		}
+	}
+	if res.refusal != "" {
+		e.refuse(w, r, out, d.Account, res.refusalStatus, res.refusal)
 		return
 	}
-	if target.Kind == cloudfront.OriginCustom {
-		e.fetchCustom(w, r, d, o, path, out)
+	defer res.release()
+	e.noteResult(out, d, res)
+	xcache := res.xcache
+	ce, found := customErrorFor(d.Config, res.resp.Status)
+	if !found {
+		out.Status, _ = e.sendOrRetry(w, r, res, xcache, out.RequestID, 0)
+		out.XCache = strings.TrimSuffix(w.Header().Get("X-Cache"), " from cloudfront")
 		return
 	}
-	var ce customError
-	vw := &viewerWriter{ResponseWriter: w, e: e, id: out.RequestID, intercept: func(status int) bool {
-		var found bool
-		ce, found = customErrorFor(d.Config, status)
-		return found
-	}}
-	access := e.OriginAccessFor(d, o, r.Header.Get("Authorization") != "")
-	out.OriginAccess = access.Note
-	out.OriginRequestID = awsapi.NewRequestID()
-	e.links.put(out.RequestID, link{distribution: d.ID, account: d.Account, origin: out.OriginRequestID, access: access.Note})
-	or := e.NewOriginRequest(r.Context(), r, target.Region, S3OriginPath(target.Bucket, deref(o.OriginPath), path), out.RequestID)
-	addCustomHeaders(or.Header, o)
-	if ae := e.fetchS3(vw, r, or, access, out.OriginRequestID); ae != nil {
-		out.Reason = ae.Code
-	}
-	out.Status = vw.Status()
-	if !vw.held {
-		return
-	}
-	// The origin's error is replaced by the custom error page.
+	// The error is replaced by the custom error page, asked for as a
+	// GET (HEAD for a HEAD) with none of the viewer's headers.
 	out.CustomErrorPage = ce.page
-	pb, _ := SelectBehavior(d.Config, ce.page)
-	po, ptarget, ok := e.originFor(w, r, d, pb, out)
-	if !ok {
-		return
-	}
 	pr := r.Clone(r.Context())
 	if pr.Method != http.MethodHead {
 		pr.Method = http.MethodGet
@@ -229,39 +282,82 @@ func (e *Edge) forward(w http.ResponseWriter, r *http.Request, d *cloudfront.Dis
 	if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
 		pr.Header.Set("X-Forwarded-For", xff)
 	}
+	pr.URL = &url.URL{Path: ce.page}
 	pr.Body, pr.ContentLength = http.NoBody, 0
-	if ptarget.Kind == cloudfront.OriginCustom {
-		// A page on a custom origin is passed through with its own
-		// status: ResponseCode is applied to S3 pages only (docs/edge.md).
-		e.fetchCustom(w, pr, d, po, ce.page, out)
+	pb, _ := SelectBehavior(d.Config, ce.page)
+	page := e.obtain(pr, d, pb, ce.page, out.RequestID)
+	if page.refusal != "" {
+		e.refuse(w, r, out, d.Account, page.refusalStatus, page.refusal)
 		return
 	}
-	paccess := e.OriginAccessFor(d, po, false)
-	por := e.NewOriginRequest(r.Context(), pr, ptarget.Region, S3OriginPath(ptarget.Bucket, deref(po.OriginPath), ce.page), out.RequestID)
-	addCustomHeaders(por.Header, po)
-	pw := &viewerWriter{ResponseWriter: w, e: e, id: out.RequestID, override: ce.code}
-	e.fetchS3(pw, pr, por, paccess, awsapi.NewRequestID())
-	out.Status = pw.sent
+	defer page.release()
+	out.Status, _ = e.sendOrRetry(w, pr, page, xError, out.RequestID, ce.code)
+	out.XCache = "Error"
 }
 
-// originFor returns the origin behavior b targets and what its domain
-// is: an S3 REST endpoint or a custom origin. A missing origin, or an S3
-// website endpoint (not served yet), is answered with CloudFront's 502
-// and ok=false.
-func (e *Edge) originFor(w http.ResponseWriter, r *http.Request, d *cloudfront.DistributionView, b Behavior, out *Outcome) (*cloudfront.Origin, cloudfront.OriginTarget, bool) {
+// sendOrRetry sends res; a body evicted since the lookup is answered with
+// CloudFront's 502 (the next request fetches it again).
+func (e *Edge) sendOrRetry(w http.ResponseWriter, r *http.Request, res result, xcache, cfID string, override int) (int, error) {
+	status, err := e.send(w, r, res, xcache, cfID, override)
+	if err != nil {
+		e.cache.Delete(res.key)
+		out := Outcome{RequestID: cfID}
+		e.refuse(w, r, &out, "", http.StatusBadGateway, ReasonCacheFailure)
+		return http.StatusBadGateway, err
+	}
+	return status, nil
+}
+
+// noteResult records, for Explain and the request log, what answered the
+// request: the origin request (a miss), the cached entry's origin request
+// (a hit), or a cached error with its remaining TTL.
+func (e *Edge) noteResult(out *Outcome, d *cloudfront.DistributionView, res result) {
+	l := link{distribution: d.ID, account: d.Account, status: res.resp.Status, access: res.access}
+	switch {
+	case res.hit:
+		l.origin, l.access = res.resp.OriginRequestID, "edge cache"
+		if res.resp.Status >= 400 {
+			l.cached = &cachedError{
+				reason: res.resp.Reason, target: res.key.Target(),
+				stored: res.resp.Stored, expires: res.resp.Expires,
+			}
+			if l.origin == "" {
+				l.reason = ReasonCustomOrigin
+			}
+			out.Reason = ReasonCachedError
+		}
+	case res.custom:
+		l.reason, l.access = ReasonCustomOrigin, res.customURL
+		out.OriginAccess = res.access
+	default:
+		l.origin = res.originID
+		out.OriginRequestID, out.OriginAccess = res.originID, res.access
+		out.Reason = res.resp.Reason
+	}
+	e.links.put(out.RequestID, l)
+}
+
+// resolveOrigin returns the origin behavior b targets and what its
+// domain is: an S3 REST endpoint or a custom origin. A missing origin,
+// or an S3 website endpoint when the edge has no website endpoint, is a
+// refusal (502).
+func (e *Edge) resolveOrigin(d *cloudfront.DistributionView, b Behavior, cfID string) (*cloudfront.Origin, cloudfront.OriginTarget, string) {
 	o := originByID(d.Config, b.TargetOriginID)
 	if o == nil {
-		e.refuse(w, r, out, d.Account, http.StatusBadGateway, ReasonNoOrigin)
-		return nil, cloudfront.OriginTarget{}, false
+		return nil, cloudfront.OriginTarget{}, ReasonNoOrigin
 	}
 	target := cloudfront.ClassifyOrigin(deref(o.DomainName))
-	if target.Kind == cloudfront.OriginS3Website {
-		e.log.Warn("edge: S3 website origins are not served yet; answering 502",
-			"cf_id", out.RequestID, "distribution", d.ID, "origin", deref(o.Id), "domain", deref(o.DomainName))
-		e.refuse(w, r, out, d.Account, http.StatusBadGateway, ReasonOriginNotSupported)
-		return nil, cloudfront.OriginTarget{}, false
+	if target.Kind == cloudfront.OriginS3Website && e.website == nil {
+		e.log.Warn("edge: no S3 website endpoint to fetch from; answering 502",
+			"cf_id", cfID, "distribution", d.ID, "origin", deref(o.Id), "domain", deref(o.DomainName))
+		return nil, cloudfront.OriginTarget{}, ReasonOriginNotSupported
 	}
-	return o, target, true
+	if target.Kind == cloudfront.OriginS3Website {
+		// A website endpoint is a custom origin to CloudFront (no OAC or
+		// OAI): fetched as one, which fetchCustom hands to e.website.
+		target.Kind = cloudfront.OriginCustom
+	}
+	return o, target, ""
 }
 
 // customError is a CustomErrorResponse with a page.
@@ -272,7 +368,7 @@ type customError struct {
 
 // customErrorFor returns the custom error response of cfg for an origin
 // error status, ok=false when none has a ResponsePagePath. (One with only
-// ErrorCachingMinTTL is about caching, which this slice does not do.)
+// ErrorCachingMinTTL is about caching: errorRule.)
 func customErrorFor(cfg *cloudfront.DistributionConfig, status int) (customError, bool) {
 	if status < 400 || cfg == nil || cfg.CustomErrorResponses == nil {
 		return customError{}, false
@@ -344,79 +440,6 @@ func newCfID() string {
 	_, _ = rand.Read(b[:])
 	return base64.URLEncoding.EncodeToString(b[:])
 }
-
-// viewerWriter passes the origin's response through to the viewer, adding
-// the edge's headers when the status is known.
-type viewerWriter struct {
-	http.ResponseWriter
-	e  *Edge
-	id string
-	// intercept, if set, is asked when the status is known whether the
-	// response is to be held back (a custom error response replaces it):
-	// then its headers are dropped and its body discarded.
-	intercept func(status int) bool
-	// override, if set, replaces a successful status: the ResponseCode of
-	// a custom error page. X-Cache then says Error.
-	override int
-	status   int // the origin's status
-	sent     int // the status sent to the viewer
-	held     bool
-}
-
-func (w *viewerWriter) WriteHeader(code int) {
-	if w.status != 0 {
-		if !w.held {
-			w.ResponseWriter.WriteHeader(code) // net/http logs the superfluous call
-		}
-		return
-	}
-	w.status = code
-	if w.intercept != nil && w.intercept(code) {
-		w.held = true
-		clear(w.ResponseWriter.Header())
-		return
-	}
-	xcache := xCacheFor(code)
-	if w.override != 0 && code < 300 {
-		code, xcache = w.override, "Error from cloudfront"
-	}
-	w.sent = code
-	w.e.setEdgeHeaders(w.ResponseWriter.Header(), w.id, xcache)
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *viewerWriter) Write(p []byte) (int, error) {
-	if w.status == 0 {
-		w.WriteHeader(http.StatusOK)
-	}
-	if w.held {
-		return len(p), nil
-	}
-	return w.ResponseWriter.Write(p)
-}
-
-// ReadFrom keeps net/http's sendfile path for object bodies.
-func (w *viewerWriter) ReadFrom(src io.Reader) (int64, error) {
-	if w.status == 0 {
-		w.WriteHeader(http.StatusOK)
-	}
-	if w.held {
-		return io.Copy(io.Discard, src)
-	}
-	return io.Copy(w.ResponseWriter, src)
-}
-
-// Status returns the origin's status so far (200 once a body was
-// written): S3 records it as its own.
-func (w *viewerWriter) Status() int {
-	if w.status == 0 {
-		return http.StatusOK
-	}
-	return w.status
-}
-
-// Unwrap lets http.ResponseController reach the real writer.
-func (w *viewerWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // received is the time origin requests are stamped with; a variable for
 // tests.

@@ -27,8 +27,8 @@ const (
 	// ReasonNoOrigin: the behavior's target origin is missing from the
 	// configuration (CloudFront never stores such a configuration).
 	ReasonNoOrigin = "CloudFrontNoSuchOrigin"
-	// ReasonOriginNotSupported: the origin is an S3 website endpoint,
-	// which this slice does not fetch from yet.
+	// ReasonOriginNotSupported: the origin is an S3 website endpoint and
+	// the edge was built without one (Config.Website nil).
 	ReasonOriginNotSupported = "CloudFrontOriginNotSupported"
 	// ReasonOriginConnect: a custom origin could not be reached (502).
 	ReasonOriginConnect = "CloudFrontOriginConnectError"
@@ -39,6 +39,13 @@ const (
 	// a response that came from a custom origin, which keeps no decision
 	// trace edgegate could show.
 	ReasonCustomOrigin = "CustomOriginResponse"
+	// ReasonCachedError is not a refusal either: the response is an
+	// origin error served from the edge cache (spec §5.7, §8). Its
+	// explanation names the original error and the remaining TTL.
+	ReasonCachedError = "CachedError"
+	// ReasonCacheFailure: the origin's response could not be recorded
+	// (the disk tier's directory is not writable or full): 502.
+	ReasonCacheFailure = "CloudFrontCacheWriteError"
 )
 
 // reasonInfo is what the edge says about a reason: the sentence of the
@@ -75,8 +82,8 @@ var reasons = map[string]reasonInfo{
 		"The cache behavior's TargetOriginId names no origin of the distribution.",
 		"Point the behavior at one of the distribution's Origins."},
 	ReasonOriginNotSupported: {"CloudFront wasn't able to connect to the origin.",
-		"The origin is an S3 website endpoint: edgegate does not serve website endpoints, so its edge cannot fetch from one yet (docs/edge.md).",
-		"Use the bucket's REST endpoint (BUCKET.s3.REGION.amazonaws.com or BUCKET.s3.localhost) as the origin."},
+		"The origin is an S3 website endpoint, and this edge was started without edgegate's website endpoint to fetch from.",
+		"Use the bucket's REST endpoint (BUCKET.s3.REGION.amazonaws.com or BUCKET.s3.localhost) as the origin, or run edgegate serve (which has the website endpoint)."},
 	ReasonOriginConnect: {"CloudFront wasn't able to connect to the origin.",
 		"The custom origin could not be reached (connection refused, DNS failure or TLS failure).",
 		"Check the origin's DomainName, CustomOriginConfig ports and OriginProtocolPolicy, and that the origin is up."},
@@ -84,6 +91,9 @@ var reasons = map[string]reasonInfo{
 		"closed the connection.",
 		"The custom origin did not answer within ConnectionTimeout or OriginReadTimeout.",
 		"Make the origin answer faster, or raise the origin's timeouts."},
+	ReasonCacheFailure: {"CloudFront wasn't able to connect to the origin.",
+		"The edge could not write the origin's response to its cache directory (--edge-cache-dir): it is not writable or full.",
+		"Free space in the edge cache directory, or point --edge-cache-dir at a writable place (tmpfs is fine)."},
 	ReasonCustomOrigin: {"",
 		"The response came from a custom origin; edgegate passes it through and keeps no decision trace for it.",
 		"Look at the origin's own logs."},
@@ -113,7 +123,7 @@ func errorPage(status int, text, requestID string) string {
 // reason so that the request can be explained (to account, the
 // distribution's owner, or to the operator when account is "").
 func (e *Edge) refuse(w http.ResponseWriter, r *http.Request, out *Outcome, account string, status int, reason string) {
-	out.Status, out.Reason = status, reason
+	out.Status, out.Reason, out.XCache = status, reason, "Error"
 	e.links.put(out.RequestID, link{distribution: out.DistributionID, account: account, status: status, reason: reason})
 	body := errorPage(status, reasons[reason].page, out.RequestID)
 	h := w.Header()
@@ -140,7 +150,7 @@ func (e *Edge) redirectToHTTPS(w http.ResponseWriter, r *http.Request, out *Outc
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		status = http.StatusTemporaryRedirect
 	}
-	out.Status = status
+	out.Status, out.XCache = status, "Redirect"
 	host := r.Host
 	if h, _, ok := strings.Cut(host, ":"); ok && !strings.HasPrefix(host, "[") {
 		host = h // the redirect names the default https port

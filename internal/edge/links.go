@@ -2,6 +2,7 @@ package edge
 
 import (
 	"sync"
+	"time"
 
 	"github.com/edgegate/edgegate/internal/diagnose"
 	"github.com/edgegate/edgegate/internal/identity"
@@ -22,6 +23,17 @@ type link struct {
 	access string
 	status int
 	reason string
+	// cached marks a response that was an error served from the edge
+	// cache: origin is then the id of the origin request that produced
+	// the error, long before.
+	cached *cachedError
+}
+
+// cachedError is what Explain says of an error served from the cache.
+type cachedError struct {
+	reason          string // the origin's error code ("" for a custom origin)
+	target          string // the cached path (with its query strings)
+	stored, expires time.Time
 }
 
 // linkStore is a bounded ring of links by edge request id, the oldest
@@ -88,6 +100,9 @@ func (e *Edge) Explain(id string, caller identity.Principal, operator bool) (x *
 	denied := &ExplainError{Status: 403, Code: "AccessDenied",
 		Message: "only the distribution's account, the owner of a resource the request touched, or the operator may read its explanation"}
 	ownsDist := l.account != "" && caller.Account == l.account
+	if l.cached != nil {
+		return e.explainCached(id, l, caller, operator, ownsDist, denied)
+	}
 	if l.origin == "" {
 		if !operator && !ownsDist {
 			return nil, denied, true
@@ -126,6 +141,41 @@ func (e *Edge) Explain(id string, caller identity.Principal, operator bool) (x *
 		rec = rec.RedactFor(caller.Account)
 	}
 	x = diagnose.ExplainS3(&rec)
+	return x, nil, true
+}
+
+// explainCached explains an error answered from the cache (spec §8
+// CachedError): a CACHE-ERROR-TTL finding with the original error, the
+// origin request that produced it and the TTL left, followed by that
+// origin request's own findings while the S3 trace buffer keeps them.
+func (e *Edge) explainCached(id string, l link, caller identity.Principal, operator, ownsDist bool, denied *ExplainError) (*diagnose.Explanation, *ExplainError, bool) {
+	var rec *traces.Record
+	if l.origin != "" && e.traces != nil {
+		if r, found := e.traces.Get(l.origin); found {
+			rec = &r
+		}
+	}
+	if !operator && !ownsDist && (rec == nil || !rec.Readable(caller)) {
+		return nil, denied, true
+	}
+	remaining := max(l.cached.expires.Sub(e.cache.Now()), 0)
+	x := &diagnose.Explanation{
+		RequestID: id, Status: l.status, ErrorCode: l.cached.reason, Responder: "cache", Operation: "CloudFront",
+		Principal: "viewer", Trace: []diagnose.Step{},
+		Findings: []diagnose.Finding{diagnose.CachedErrorFinding(diagnose.CachedError{
+			Distribution: l.distribution, Path: l.cached.target, Status: l.status, Code: l.cached.reason,
+			OriginRequestID: l.origin, CachedAt: l.cached.stored, Remaining: remaining,
+		})},
+	}
+	if rec != nil {
+		r := *rec
+		if !operator {
+			r = r.RedactFor(caller.Account)
+		}
+		ox := diagnose.ExplainS3(&r)
+		x.Operation, x.Principal, x.Trace = ox.Operation, ox.Principal, ox.Trace
+		x.Findings = append(x.Findings, ox.Findings...)
+	}
 	return x, nil, true
 }
 

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/edgegate/edgegate/internal/awsapi"
+	"github.com/edgegate/edgegate/internal/cache"
 	"github.com/edgegate/edgegate/internal/cloudfront"
 	"github.com/edgegate/edgegate/internal/identity"
 	"github.com/edgegate/edgegate/internal/reqctx"
@@ -21,12 +22,12 @@ var ServicePrincipal = identity.Principal{Type: identity.Service, ARN: "cloudfro
 // userAgent is the User-Agent of every origin request (spec §5.5).
 const userAgent = "Amazon CloudFront"
 
-// forwardedHeaders are the viewer headers an origin request carries:
-// Range and the conditional headers (spec §5.5), and for methods with a
-// body what describes the body. Everything else the viewer sent (its
-// Authorization, Cookie, X-Amz-* headers) stays at the edge: this slice
-// applies no cache policy or origin request policy that would forward
-// more (docs/edge.md).
+// forwardedHeaders are the viewer headers an origin request always
+// carries: Range and the conditional headers (spec §5.5; dropped again by
+// applyPolicy when the cache fetches a whole object), and for methods
+// with a body what describes the body. Other viewer headers, query
+// strings and cookies are forwarded only as the behavior's cache policy
+// and origin request policy (or legacy ForwardedValues) say: applyPolicy.
 var forwardedHeaders = []string{
 	"Range", "If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since",
 	"Content-Type", "Content-Md5", "Content-Encoding", "Content-Disposition", "Content-Language",
@@ -192,4 +193,61 @@ func localIP(r *http.Request) string {
 		}
 	}
 	return "127.0.0.1"
+}
+
+// edgeOwned are the origin request headers the edge sets itself, whatever
+// the viewer sent and the policies forward.
+var edgeOwned = map[string]bool{"X-Amz-Cf-Id": true, "Via": true, "X-Forwarded-For": true, "Cookie": true,
+	"Accept-Encoding": true, "Host": true, "Content-Length": true}
+
+// validationHeaders are the viewer's Range and conditional headers: the
+// cache answers them itself from a whole object (serveResponse), so a
+// fetch for the cache does not forward them.
+var validationHeaders = []string{"Range", "If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since"}
+
+// applyPolicy adds to origin request or what policy p forwards of viewer
+// request r (spec §5.5, cache and origin request policies): the selected
+// query strings in the viewer's order, the selected headers (User-Agent
+// and Authorization included when selected; hop-by-hop headers never),
+// Authorization only when the cache policy names it (origin request
+// policies cannot forward it), the selected cookies sorted by name, and the normalized Accept-Encoding
+// when the cache policy enables gzip or brotli (the viewer's own when a
+// policy forwards Accept-Encoding otherwise). forCache drops the Range and
+// conditional headers: the cache fetches whole objects and revalidates
+// with its own validators.
+func applyPolicy(or, r *http.Request, p cachePolicy, forCache bool) {
+	if q := cache.FilterQuery(r.URL.RawQuery, p.query); q != "" {
+		or.URL.RawQuery = q
+		if or.RequestURI != "" {
+			or.RequestURI = or.URL.RequestURI()
+		}
+	}
+	for k, v := range r.Header {
+		if edgeOwned[k] || cache.IsHopByHop(k) || !p.headers.Includes(k) {
+			continue
+		}
+		if strings.HasPrefix(k, "X-Edgegate-") {
+			// edgegate's control headers (the operator token, operator
+			// context, viewer country) never leave the edge, whatever a
+			// policy forwards: an origin must not learn the token.
+			continue
+		}
+		if k == "Authorization" && !p.key.Headers.Includes(k) {
+			continue // only a cache policy can forward Authorization
+		}
+		or.Header[k] = append([]string(nil), v...)
+	}
+	if c := cache.FilterCookies(r.Header, p.cookies); c != "" {
+		or.Header.Set("Cookie", c)
+	}
+	if ae := cache.NormalizeAcceptEncoding(r.Header.Get("Accept-Encoding"), p.key.Gzip, p.key.Brotli); ae != "" {
+		or.Header.Set("Accept-Encoding", ae)
+	} else if v := r.Header.Get("Accept-Encoding"); v != "" && p.headers.Includes("Accept-Encoding") {
+		or.Header.Set("Accept-Encoding", v)
+	}
+	if forCache {
+		for _, k := range validationHeaders {
+			or.Header.Del(k)
+		}
+	}
 }

@@ -74,6 +74,28 @@ type Behavior struct {
 	// AllowedMethods are the methods the behavior accepts (GET and HEAD
 	// when the configuration names none).
 	AllowedMethods []string
+	// CachedMethods are the methods whose responses are cached (GET and
+	// HEAD, plus OPTIONS when configured).
+	CachedMethods []string
+	// CachePolicyID and OriginRequestPolicyID name the behavior's
+	// policies; without a cache policy the legacy fields apply.
+	CachePolicyID, OriginRequestPolicyID string
+	// ForwardedValues and the TTLs are the legacy cache settings.
+	ForwardedValues            *cloudfront.ForwardedValues
+	MinTTL, DefaultTTL, MaxTTL *int64
+}
+
+// Caches reports whether the behavior caches responses to method.
+func (b Behavior) Caches(method string) bool {
+	if method == "GET" || method == "HEAD" {
+		return true
+	}
+	for _, m := range b.CachedMethods {
+		if m == method {
+			return true
+		}
+	}
+	return false
 }
 
 // Allows reports whether the behavior accepts method.
@@ -101,6 +123,9 @@ func SelectBehavior(cfg *cloudfront.DistributionConfig, path string) (Behavior, 
 				return Behavior{
 					Index: i, PathPattern: *cb.PathPattern, TargetOriginID: deref(cb.TargetOriginId),
 					ViewerProtocolPolicy: deref(cb.ViewerProtocolPolicy), AllowedMethods: methods(cb.AllowedMethods),
+					CachedMethods: cachedMethods(cb.AllowedMethods), CachePolicyID: deref(cb.CachePolicyId),
+					OriginRequestPolicyID: deref(cb.OriginRequestPolicyId), ForwardedValues: cb.ForwardedValues,
+					MinTTL: cb.MinTTL, DefaultTTL: cb.DefaultTTL, MaxTTL: cb.MaxTTL,
 				}, true
 			}
 		}
@@ -112,7 +137,24 @@ func SelectBehavior(cfg *cloudfront.DistributionConfig, path string) (Behavior, 
 	return Behavior{
 		Index: -1, PathPattern: "*", TargetOriginID: deref(d.TargetOriginId),
 		ViewerProtocolPolicy: deref(d.ViewerProtocolPolicy), AllowedMethods: methods(d.AllowedMethods),
+		CachedMethods: cachedMethods(d.AllowedMethods), CachePolicyID: deref(d.CachePolicyId),
+		OriginRequestPolicyID: deref(d.OriginRequestPolicyId), ForwardedValues: d.ForwardedValues,
+		MinTTL: d.MinTTL, DefaultTTL: d.DefaultTTL, MaxTTL: d.MaxTTL,
 	}, true
+}
+
+// cachedMethods returns AllowedMethods.CachedMethods, upper-cased (GET
+// and HEAD when absent).
+func cachedMethods(a *cloudfront.AllowedMethods) []string {
+	c := a.GetCachedMethods()
+	if c == nil || len(c.Items) == 0 {
+		return []string{"GET", "HEAD"}
+	}
+	out := make([]string, len(c.Items))
+	for i, m := range c.Items {
+		out[i] = strings.ToUpper(m)
+	}
+	return out
 }
 
 func methods(a *cloudfront.AllowedMethods) []string {

@@ -7,9 +7,9 @@ import (
 	"github.com/edgegate/edgegate/internal/awsapi"
 )
 
-// Bucket configurations edgegate cannot set yet (CORS, website, lifecycle,
-// replication, Object Lock, logging, Transfer Acceleration, Requester
-// Pays, versioning). Their Get answers exactly what S3 answers for a
+// Bucket configurations edgegate cannot set yet (CORS, lifecycle,
+// replication, Object Lock, Transfer Acceleration, Requester Pays,
+// versioning; logging is bucket_logging.go's). Their Get answers exactly what S3 answers for a
 // bucket that has none of that configuration, which is what every bucket
 // here is: an empty document, or the 404 that configuration's Get gives.
 // Each Get is authorized with its own IAM action. Their Put and Delete
@@ -19,10 +19,6 @@ var (
 	opGetBucketCors = operation{
 		name: "GetBucketCors", action: "s3:GetBucketCORS", target: targetBucket,
 		handle: notConfigured(errNoSuchCORSConfiguration),
-	}
-	opGetBucketWebsite = operation{
-		name: "GetBucketWebsite", action: "s3:GetBucketWebsite", target: targetBucket,
-		handle: notConfigured(errNoSuchWebsiteConfiguration),
 	}
 	opGetBucketLifecycleConfiguration = operation{
 		name: "GetBucketLifecycleConfiguration", action: "s3:GetLifecycleConfiguration", target: targetBucket,
@@ -35,10 +31,6 @@ var (
 	opGetObjectLockConfiguration = operation{
 		name: "GetObjectLockConfiguration", action: "s3:GetBucketObjectLockConfiguration", target: targetBucket,
 		handle: notConfigured(errObjectLockConfigurationNotFound),
-	}
-	opGetBucketLogging = operation{
-		name: "GetBucketLogging", action: "s3:GetBucketLogging", target: targetBucket,
-		handle: emptyConfig(&bucketLoggingStatusXML{Xmlns: s3Namespace}),
 	}
 	opGetBucketAccelerateConfiguration = operation{
 		name: "GetBucketAccelerateConfiguration", action: "s3:GetAccelerateConfiguration", target: targetBucket,
@@ -58,7 +50,6 @@ var (
 // words them; each names the bucket (BucketName).
 var (
 	errNoSuchCORSConfiguration          = awsapi.New(http.StatusNotFound, "NoSuchCORSConfiguration", "The CORS configuration does not exist")
-	errNoSuchWebsiteConfiguration       = awsapi.New(http.StatusNotFound, "NoSuchWebsiteConfiguration", "The specified bucket does not have a website configuration")
 	errNoSuchLifecycleConfiguration     = awsapi.New(http.StatusNotFound, "NoSuchLifecycleConfiguration", "The lifecycle configuration does not exist")
 	errReplicationConfigurationNotFound = awsapi.New(http.StatusNotFound, "ReplicationConfigurationNotFoundError", "The replication configuration was not found")
 	errObjectLockConfigurationNotFound  = awsapi.New(http.StatusNotFound, "ObjectLockConfigurationNotFoundError", "Object Lock configuration does not exist for this bucket")
@@ -79,13 +70,6 @@ func emptyConfig(doc any) func(*Service, http.ResponseWriter, *http.Request, *re
 		writeXML(w, http.StatusOK, doc)
 		return nil
 	}
-}
-
-// bucketLoggingStatusXML is GetBucketLogging's answer with logging off: no
-// LoggingEnabled element.
-type bucketLoggingStatusXML struct {
-	XMLName xml.Name `xml:"BucketLoggingStatus"`
-	Xmlns   string   `xml:"xmlns,attr"`
 }
 
 // accelerateConfigurationXML is GetBucketAccelerateConfiguration's answer

@@ -116,11 +116,11 @@ func TestUnsetBucketConfigs(t *testing.T) {
 	_, err := c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String("configs"),
 		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}})
 	wantErr(t, "PutBucketVersioning", err, "NotImplemented", 501)
-	if resp, _ := rawS3(t, env, "DELETE", "/configs?website", nil, nil); resp.StatusCode != 501 {
-		t.Errorf("DELETE ?website: %d", resp.StatusCode)
+	if resp, _ := rawS3(t, env, "DELETE", "/configs?lifecycle", nil, nil); resp.StatusCode != 501 {
+		t.Errorf("DELETE ?lifecycle: %d", resp.StatusCode)
 	}
 	if _, err := c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String("configs")}); err != nil {
-		t.Errorf("the bucket is gone after DELETE ?website: %v", err)
+		t.Errorf("the bucket is gone after DELETE ?lifecycle: %v", err)
 	}
 }
 

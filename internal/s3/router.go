@@ -55,12 +55,10 @@ var unsetBucketConfigs = []struct {
 	{"accelerate", &opGetBucketAccelerateConfiguration},
 	{"cors", &opGetBucketCors},
 	{"lifecycle", &opGetBucketLifecycleConfiguration},
-	{"logging", &opGetBucketLogging},
 	{"object-lock", &opGetObjectLockConfiguration},
 	{"replication", &opGetBucketReplication},
 	{"requestPayment", &opGetBucketRequestPayment},
 	{"versioning", &opGetBucketVersioning},
-	{"website", &opGetBucketWebsite},
 }
 
 var unservedObjectSubresources = []string{
@@ -108,8 +106,12 @@ func selectOperation(method string, t target, query url.Values, header http.Head
 				return &opGetPublicAccessBlock, nil
 			case has("encryption"):
 				return &opGetBucketEncryption, nil
+			case has("website"):
+				return &opGetBucketWebsite, nil
 			case has("location"):
 				return &opGetBucketLocation, nil
+			case has("logging"):
+				return &opGetBucketLogging, nil
 			case has("uploads"):
 				return &opListMultipartUploads, nil
 			case query.Get("list-type") == "2":
@@ -133,6 +135,10 @@ func selectOperation(method string, t target, query url.Values, header http.Head
 				return &opPutBucketEncryption, nil
 			case has("tagging"):
 				return &opPutBucketTagging, nil
+			case has("website"):
+				return &opPutBucketWebsite, nil
+			case has("logging"):
+				return &opPutBucketLogging, nil
 			}
 			return &opCreateBucket, nil
 		case http.MethodDelete:
@@ -147,7 +153,9 @@ func selectOperation(method string, t target, query url.Values, header http.Head
 				return &opDeleteBucketEncryption, nil
 			case has("tagging"):
 				return &opDeleteBucketTagging, nil
-			case has("acl"):
+			case has("website"):
+				return &opDeleteBucketWebsite, nil
+			case has("acl"), has("logging"):
 				return nil, errMethodNotAllowed
 			}
 			return &opDeleteBucket, nil

@@ -87,6 +87,10 @@ type Config struct {
 	// KMS.NotFoundException); others are 500. nil answers SSE-KMS requests
 	// with 501 NotImplemented.
 	KMS sse.KeySealer
+	// AccessLog, when set, receives the server access log record of every
+	// request to a bucket with logging enabled (accesslog.go); nil logs
+	// nothing.
+	AccessLog AccessLogFunc
 }
 
 // Service answers S3 REST API requests. It is safe for concurrent use.
@@ -105,6 +109,7 @@ type Service struct {
 	small        blobCache
 	sseS3        sse.KeySealer
 	kms          sse.KeySealer
+	accessLog    AccessLogFunc
 }
 
 // New returns a Service over the given stores.
@@ -124,7 +129,7 @@ func New(cfg Config) *Service {
 	return &Service{
 		meta: cfg.Meta, blobs: cfg.Blobs, owners: cfg.Owners, region: cfg.Region, settings: cfg.Settings,
 		identities: cfg.Identities, oais: cfg.OAIs, traces: cfg.Traces, reasonHeader: cfg.DenialReasonHeader,
-		small: blobCache{max: smallCacheBytes}, sseS3: cfg.SSES3, kms: cfg.KMS,
+		small: blobCache{max: smallCacheBytes}, sseS3: cfg.SSES3, kms: cfg.KMS, accessLog: cfg.AccessLog,
 	}
 }
 
@@ -205,6 +210,7 @@ func (s *Service) ServeS3(w http.ResponseWriter, r *http.Request, c *reqctx.Call
 	if err := s.serve(w, r, q); err != nil {
 		ae := WriteError(w, r, c.RequestID, err)
 		s.record(q, ae.Status, ae.Code)
+		s.logAccess(w, r, q, ae.Status, ae.Code)
 		return ae
 	}
 	status := http.StatusOK
@@ -212,6 +218,7 @@ func (s *Service) ServeS3(w http.ResponseWriter, r *http.Request, c *reqctx.Call
 		status = sw.Status()
 	}
 	s.record(q, status, "")
+	s.logAccess(w, r, q, status, "")
 	return nil
 }
 
@@ -312,11 +319,10 @@ func (s *Service) authorize(ctx context.Context, q *request) error {
 	return s.denied(q, res, action, resource)
 }
 
-// missingObject answers an object read of a key that does not exist: S3
-// says 404 NoSuchKey only to a caller who may list the bucket, and 403
-// AccessDenied otherwise, so that key names do not leak (spec §1.7). The
-// read is judged as if the object existed and the bucket owner owned it.
-func (s *Service) missingObject(ctx context.Context, q *request) error {
+// decideMissing judges the read of a key that does not exist as if the
+// object existed and the bucket owner owned it: nil when that read would
+// be allowed, else the denial to send.
+func (s *Service) decideMissing(ctx context.Context, q *request) error {
 	q.notes = append(q.notes, "s3://"+q.bucket+"/"+q.key+" does not exist")
 	resource := awsapi.S3ObjectARN(q.bucket, q.key)
 	res, err := s.decide(ctx, q, q.op.action, resource, q.bs, &store.Object{Owner: q.bkt.Owner})
@@ -326,15 +332,26 @@ func (s *Service) missingObject(ctx context.Context, q *request) error {
 	if !res.Allowed {
 		return s.denied(q, res, q.op.action, resource)
 	}
+	return nil
+}
+
+// missingObject answers an object read of a key that does not exist: S3
+// says 404 NoSuchKey only to a caller who may list the bucket, and 403
+// AccessDenied otherwise, so that key names do not leak (spec §1.7). The
+// read is judged as if the object existed and the bucket owner owned it.
+func (s *Service) missingObject(ctx context.Context, q *request) error {
+	if err := s.decideMissing(ctx, q); err != nil {
+		return err
+	}
 	list := awsapi.S3BucketARN(q.bucket)
-	res, err = s.decide(ctx, q, "s3:ListBucket", list, q.bs, nil)
+	res, err := s.decide(ctx, q, "s3:ListBucket", list, q.bs, nil)
 	if err != nil {
 		return err
 	}
 	if !res.Allowed {
 		res.Reason = authz.ReasonMissingObjectNoListBucket
 		q.checks[len(q.checks)-1].Result.Reason = authz.ReasonMissingObjectNoListBucket
-		return s.denied(q, res, q.op.action, resource)
+		return s.denied(q, res, q.op.action, awsapi.S3ObjectARN(q.bucket, q.key))
 	}
 	return noSuchKey(q.key)
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/edgegate/edgegate/internal/kms"
 	"github.com/edgegate/edgegate/internal/reqctx"
 	"github.com/edgegate/edgegate/internal/s3"
+	"github.com/edgegate/edgegate/internal/s3website"
 	"github.com/edgegate/edgegate/internal/sigv4"
 )
 
@@ -27,16 +28,19 @@ const (
 	edgegatePrefix = "/_edgegate/"
 )
 
-// statusWriter records the status a handler sent, for the request log.
+// statusWriter records the status a handler sent, the body bytes and
+// when the response started, for the request log and the access logs.
 type statusWriter struct {
 	http.ResponseWriter
 	status int
 	bytes  int64
+	first  time.Time // when the status was sent (the first response byte)
 }
 
 func (w *statusWriter) WriteHeader(code int) {
 	if w.status == 0 {
 		w.status = code
+		w.first = time.Now()
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
@@ -44,6 +48,7 @@ func (w *statusWriter) WriteHeader(code int) {
 func (w *statusWriter) Write(p []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
+		w.first = time.Now()
 	}
 	n, err := w.ResponseWriter.Write(p)
 	w.bytes += int64(n)
@@ -55,6 +60,7 @@ func (w *statusWriter) Write(p []byte) (int, error) {
 func (w *statusWriter) ReadFrom(src io.Reader) (int64, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
+		w.first = time.Now()
 	}
 	n, err := io.Copy(w.ResponseWriter, src)
 	w.bytes += n
@@ -72,6 +78,13 @@ func (w *statusWriter) Status() int {
 // Unwrap lets http.ResponseController reach the real writer.
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+// BytesWritten is the body bytes sent so far (S3's access log Bytes Sent).
+func (w *statusWriter) BytesWritten() int64 { return w.bytes }
+
+// FirstByte is when the response started, zero before (S3's access log
+// Turn-Around Time).
+func (w *statusWriter) FirstByte() time.Time { return w.first }
+
 var callPool = sync.Pool{New: func() any { return new(callState) }}
 
 // callState is the per-request scratch the handler reuses across requests.
@@ -88,6 +101,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveHealth(w)
 		return
 	}
+	if r.URL.Path == metricsPath {
+		s.MetricsHandler().ServeHTTP(w, r)
+		return
+	}
 	// A Host that is a distribution's domain name or alias, or any name
 	// under the distribution domain suffix, is a viewer request: the edge
 	// answers it, before and without SigV4 (a viewer's Authorization is
@@ -96,6 +113,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !strings.HasPrefix(r.URL.Path, edgegatePrefix) {
 		if d, mine := s.edge.Route(r.Host); mine {
 			s.serveEdge(w, r, d)
+			return
+		}
+		// A bucket's website endpoint host: S3's website endpoint
+		// answers it, anonymously (website.go).
+		if _, _, ok := s3website.ParseHost(r.Host); ok {
+			s.serveWebsite(w, r)
 			return
 		}
 	}
@@ -190,7 +213,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) serveEdge(w http.ResponseWriter, r *http.Request, d *cloudfront.DistributionView) {
 	start := time.Now()
 	sw := &statusWriter{ResponseWriter: w}
+	r = s.withViewerCountry(r)
 	out := s.edge.Serve(sw, r, d)
+	s.observeEdge(r, d, sw, out, start)
 	if !s.cfg.LogRequests {
 		return
 	}
@@ -232,11 +257,13 @@ func (s *Server) writeAuthError(w http.ResponseWriter, r *http.Request, c *reqct
 		cloudfront.WriteError(w, c.RequestID, ae)
 	default:
 		s3.WriteError(w, r, c.RequestID, ae)
+		s.s3.LogRejected(w, r, c, ae) // S3 logs refused requests too
 	}
 	return ae.Code
 }
 
 func (s *Server) logRequest(r *http.Request, c *reqctx.Call, service string, w *statusWriter, errCode string) {
+	s.logs.metrics.Request(service, w.Status())
 	if !s.cfg.LogRequests {
 		return
 	}

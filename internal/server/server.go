@@ -20,6 +20,7 @@ import (
 	"github.com/edgegate/edgegate/internal/iam"
 	"github.com/edgegate/edgegate/internal/kms"
 	"github.com/edgegate/edgegate/internal/s3"
+	"github.com/edgegate/edgegate/internal/s3website"
 	"github.com/edgegate/edgegate/internal/sigv4"
 	"github.com/edgegate/edgegate/internal/sse"
 	"github.com/edgegate/edgegate/internal/ssekms"
@@ -62,6 +63,30 @@ type Config struct {
 	// CloudFrontDeployDelay is how long a changed distribution reports
 	// InProgress before Deployed (default 0).
 	CloudFrontDeployDelay time.Duration
+	// EdgeCache configures the edge cache (edgecache.go): memory and disk
+	// bounds, the disk tier's directory (default DATADIR/edge-cache), and
+	// the default error caching TTL.
+	EdgeCache EdgeCacheConfig
+	// ViewerCountry is the ISO 3166-1 alpha-2 country of every viewer for
+	// geo restriction (default "US"; "unknown": no location), unless the
+	// operator sends X-Edgegate-Viewer-Country (internal/edge/geo.go).
+	ViewerCountry string
+	// TLSListen, when set, is a second address serving the same handler
+	// over HTTPS (HTTP/2 by ALPN): see tls.go.
+	TLSListen string
+	// TLSCertFile and TLSKeyFile are the HTTPS listener's PEM certificate
+	// and key; both empty: a self-signed certificate kept under
+	// DATADIR/tls (TLSCertPaths).
+	TLSCertFile, TLSKeyFile string
+	// AccessLogInterval is how often buffered S3 server access logs and
+	// CloudFront standard logs are delivered (default 60 s; logs.go).
+	AccessLogInterval time.Duration
+	// S3AccessLogDir, when set, also receives every S3 server access log
+	// object, as a file at its object key.
+	S3AccessLogDir string
+	// CloudFrontLogDir, when set, receives the standard log files of every
+	// distribution, logging enabled or not, at their object keys.
+	CloudFrontLogDir string
 }
 
 // Server is a running edgegate: stores opened, services built.
@@ -76,6 +101,8 @@ type Server struct {
 	kms      *kms.Service
 	cf       *cloudfront.Service
 	edge     *edge.Edge
+	website  *s3website.Endpoint
+	logs     logs // access logs and metrics (logs.go)
 	traces   *traces.Store
 	http     *http.Server
 	ready    chan struct{}
@@ -96,6 +123,12 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if cfg.DataDir == "" {
 		return nil, errors.New("server: no data directory")
+	}
+	if err := checkViewerCountry(&cfg); err != nil {
+		return nil, err
+	}
+	if err := checkTLSConfig(cfg); err != nil {
+		return nil, err
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("server: creating data directory: %w", err)
@@ -163,15 +196,31 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	// SSE-KMS seals data keys with KMS keys, as the requester (ssekms).
+	s.openLogs(cfg)
 	s.s3 = s3.New(s3.Config{
 		Meta: metaDB, Blobs: blobs, Owners: ownersOf{accounts, s.cf}, Region: cfg.Region, Settings: settings,
 		Identities: accounts, OAIs: oaisOf{s.cf}, Traces: s.traces, DenialReasonHeader: cfg.DenialReasonHeader,
-		SSES3: sseS3, KMS: ssekms.New(s.kms),
+		SSES3: sseS3, KMS: ssekms.New(s.kms), AccessLog: s.logs.s3.AddS3,
 	})
-	// The edge answers distribution hosts from this S3, in-process.
+	edgeCache, err := openEdgeCache(cfg)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	if edgeCache != nil {
+		s.logs.metrics.SetCacheBytes(func() (int64, int64) {
+			st := edgeCache.Stats()
+			return st.MemoryBytes, st.DiskBytes
+		})
+	}
+	// The website endpoint answers BUCKET.s3-website* hosts from this S3.
+	s.website = s3website.New(s.s3)
+	// The edge answers distribution hosts from this S3, in-process, and
+	// website origins from the website endpoint.
 	s.edge = edge.New(edge.Config{
-		CloudFront: s.cf, S3: s.s3, Traces: s.traces, Logger: cfg.Logger,
+		CloudFront: s.cf, S3: timedOrigin{s.s3, s.logs.metrics}, Website: s.website, Traces: s.traces, Logger: cfg.Logger,
 		DenialReasonHeader: cfg.DenialReasonHeader, LinkCapacity: cfg.TraceCapacity,
+		Cache: edgeCache, DefaultErrorCachingMinTTL: cfg.EdgeCache.ErrorTTL,
 	})
 	return s, nil
 }
@@ -189,21 +238,38 @@ func (s *Server) sweep(ctx context.Context) error {
 	return nil
 }
 
-// Serve listens on cfg.Listen and serves until ctx is cancelled, then
-// drains in-flight requests (up to drainTimeout) and returns nil after a
-// clean drain.
+// Serve listens on cfg.Listen (and on cfg.TLSListen over HTTPS when set)
+// and serves until ctx is cancelled, then drains in-flight requests on
+// both (up to drainTimeout) and returns nil after a clean drain.
 func (s *Server) Serve(ctx context.Context) error {
 	ln, err := net.Listen("tcp", s.cfg.Listen)
 	if err != nil {
 		return err
 	}
-	return s.ServeListener(ctx, ln)
+	var tlsLn net.Listener
+	if s.cfg.TLSListen != "" {
+		if tlsLn, err = net.Listen("tcp", s.cfg.TLSListen); err != nil {
+			ln.Close()
+			return err
+		}
+	}
+	return s.ServeListeners(ctx, ln, tlsLn)
 }
 
 const drainTimeout = 30 * time.Second
 
-// ServeListener is Serve on an existing listener (tests use port 0).
+// ServeListener is Serve on an existing listener (tests use port 0),
+// without HTTPS.
 func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
+	return s.ServeListeners(ctx, ln, nil)
+}
+
+// ServeListeners is Serve on existing listeners: ln plain HTTP, tlsLn (if
+// not nil) HTTPS with the certificate of tls.go. One http.Server serves
+// both, so cancelling ctx drains both; if either listener fails, the
+// other is closed and the error returned. Both listeners are closed on
+// return.
+func (s *Server) ServeListeners(ctx context.Context, ln, tlsLn net.Listener) error {
 	s.http = &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: 30 * time.Second,
@@ -211,12 +277,35 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
-	errc := make(chan error, 1)
+	var certFile string
+	if tlsLn != nil {
+		var err error
+		if s.http.TLSConfig, certFile, err = s.tlsConfig(); err != nil {
+			ln.Close()
+			tlsLn.Close()
+			return err
+		}
+	}
+	errc := make(chan error, 2)
+	running := 1
 	go func() { errc <- s.http.Serve(ln) }()
+	if tlsLn != nil {
+		running++
+		go func() { errc <- s.http.ServeTLS(tlsLn, "", "") }()
+	}
 	close(s.ready)
 	s.log.Info("edgegate serving", "addr", ln.Addr().String(), "data", s.cfg.DataDir)
+	if tlsLn != nil {
+		s.log.Info("edgegate serving https", "addr", tlsLn.Addr().String(), "cert", certFile)
+	}
 	select {
 	case err := <-errc:
+		// A listener failed: stop the other one too.
+		running--
+		_ = s.http.Close()
+		for ; running > 0; running-- {
+			<-errc
+		}
 		return err
 	case <-ctx.Done():
 	}
@@ -226,15 +315,19 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
 	if err := s.http.Shutdown(sctx); err != nil {
 		return fmt.Errorf("server: drain: %w", err)
 	}
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
+	var errs []error
+	for ; running > 0; running-- {
+		if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, err)
+		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // Close closes the stores. Call it after Serve has returned.
 func (s *Server) Close() error {
-	return errors.Join(s.meta.Close(), s.blobs.Close())
+	// The access logs are delivered first: delivery writes to the stores.
+	return errors.Join(s.closeLogs(), s.meta.Close(), s.blobs.Close())
 }
 
 // ownersOf resolves S3 owners and ACL grantees: accounts from the IAM
@@ -254,6 +347,11 @@ func (o ownersOf) Owner(accountID string) (string, string, bool) {
 }
 
 func (o ownersOf) AccountByCanonicalID(cid string) (string, string, bool) {
+	if cid == s3.AWSLogsDeliveryCanonicalID {
+		// CloudFront's log delivery account, which a log bucket's ACL
+		// grants FULL_CONTROL (logs.go); it has no account here.
+		return "", "awslogsdelivery", true
+	}
 	a, ok := o.r.AccountByCanonicalID(cid)
 	if !ok {
 		if oai, ok := o.cf.OAIByCanonicalID(cid); ok {

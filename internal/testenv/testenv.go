@@ -6,10 +6,14 @@ package testenv
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -34,6 +38,10 @@ type Env struct {
 	DataDir string
 	// Server is the running server.
 	Server *server.Server
+	// TLSEndpoint is the HTTPS listener's base URL, https://127.0.0.1:PORT,
+	// with Options.TLS; TLSCertFile the self-signed certificate it
+	// presents (DATADIR/tls/cert.pem).
+	TLSEndpoint, TLSCertFile string
 
 	stop     func() error
 	stopOnce sync.Once
@@ -49,6 +57,11 @@ func (e *Env) Stop() error { return e.stop() }
 type Options struct {
 	AccountsFile string
 	DataDir      string // reuse a directory (restart tests); default t.TempDir()
+	// OperatorToken is the server's operator token (default none).
+	OperatorToken string
+	// TLS adds the HTTPS listener (--tls-listen) with the generated
+	// certificate, on another free loopback port.
+	TLS bool
 }
 
 // Start runs a server until the test ends.
@@ -62,21 +75,40 @@ func Start(t testing.TB, opts Options) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var tlsLn net.Listener
+	if opts.TLS {
+		if tlsLn, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			ln.Close()
+			t.Fatal(err)
+		}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := server.Open(ctx, server.Config{
-		Listen:       ln.Addr().String(),
-		DataDir:      dir,
-		AccountsFile: opts.AccountsFile,
-		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
+	cfg := server.Config{
+		Listen:        ln.Addr().String(),
+		DataDir:       dir,
+		AccountsFile:  opts.AccountsFile,
+		OperatorToken: opts.OperatorToken,
+		Logger:        slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+	if tlsLn != nil {
+		cfg.TLSListen = tlsLn.Addr().String()
+	}
+	srv, err := server.Open(ctx, cfg)
 	if err != nil {
 		cancel()
 		ln.Close()
+		if tlsLn != nil {
+			tlsLn.Close()
+		}
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- srv.ServeListener(ctx, ln) }()
+	go func() { done <- srv.ServeListeners(ctx, ln, tlsLn) }()
 	env := &Env{Endpoint: "http://" + ln.Addr().String(), Addr: ln.Addr().String(), DataDir: dir, Server: srv}
+	if tlsLn != nil {
+		env.TLSEndpoint = "https://" + tlsLn.Addr().String()
+		env.TLSCertFile, _ = server.TLSCertPaths(dir)
+	}
 	env.stop = func() error {
 		env.stopOnce.Do(func() {
 			cancel()
@@ -109,6 +141,38 @@ func (e *Env) waitHealthy(t testing.TB) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Fatal("server never became healthy")
+}
+
+// HTTPSClient returns an HTTP client that trusts only the server's
+// generated certificate and negotiates HTTP/2 (Options.TLS). Requests to
+// names the certificate covers (localhost, *.cloudfront.localhost, ...)
+// are dialled to the HTTPS listener whatever their port, so a viewer URL
+// such as https://dXXXX.cloudfront.localhost/key needs no DNS.
+func (e *Env) HTTPSClient(t testing.TB) *http.Client {
+	t.Helper()
+	if e.TLSEndpoint == "" {
+		t.Fatal("testenv: HTTPSClient needs Options.TLS")
+	}
+	pem, err := os.ReadFile(e.TLSCertFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(pem) {
+		t.Fatal("testenv: no certificate in " + e.TLSCertFile)
+	}
+	addr := strings.TrimPrefix(e.TLSEndpoint, "https://")
+	var d net.Dialer
+	return &http.Client{
+		Transport: &http.Transport{
+			TLSClientConfig:   &tls.Config{RootCAs: roots},
+			ForceAttemptHTTP2: true,
+			DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+				return d.DialContext(ctx, network, addr)
+			},
+		},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
 }
 
 // Config returns an aws.Config for the given static credentials pointed at

@@ -161,7 +161,9 @@ func (e *evaluator) run() Result {
 			"the bucket policy is public, so with RestrictPublicBuckets its Allow counts only for AWS service principals and the bucket owner's account")
 	}
 
-	who := access.Requester{CanonicalID: p.CanonicalID, Anonymous: p.IsAnonymous(), Authenticated: !p.IsAnonymous()}
+	// S3's server access log delivery service is the LogDelivery group.
+	who := access.Requester{CanonicalID: p.CanonicalID, Anonymous: p.IsAnonymous(), Authenticated: !p.IsAnonymous(),
+		LogDelivery: p.Type == identity.Service && p.ARN == "logging.s3.amazonaws.com"}
 	aclsOn := b.Ownership.ACLsEnabled()
 
 	// resourceAllow: the resource's owner grants the caller's account (or

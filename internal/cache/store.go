@@ -1,0 +1,423 @@
+package cache
+
+import (
+	"bytes"
+	"errors"
+	"hash/maphash"
+	"io"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Defaults of Config.
+const (
+	DefaultMemoryBytes   = 256 << 20
+	DefaultDiskBytes     = 1 << 30
+	DefaultDiskThreshold = 256 << 10
+)
+
+// entryOverhead approximates what an entry costs besides its key and
+// data: the entry struct, its map slot and queue links. It is counted
+// against the tier's bytes so that many tiny entries cannot exceed the
+// bound.
+const entryOverhead = 192
+
+// Config is what a Cache is built from.
+type Config struct {
+	// MemoryBytes bounds the memory tier (default 256 MiB; negative: no
+	// memory tier).
+	MemoryBytes int64
+	// DiskBytes bounds the disk tier (default 1 GiB; negative: no disk
+	// tier).
+	DiskBytes int64
+	// Dir is the disk tier's directory, created 0700 and emptied of
+	// earlier entries at New. "" means no disk tier; large responses are
+	// then spooled to os.TempDir and not kept.
+	Dir string
+	// DiskThreshold: bodies larger than this go to the disk tier (default
+	// 256 KiB).
+	DiskThreshold int64
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// Cache is the edge cache: entries by Key in two tiers, each bounded by
+// bytes and evicting with S3-FIFO (evict.go). Safe for concurrent use.
+type Cache struct {
+	dir       string
+	threshold int64
+	now       func() time.Time
+
+	mu      sync.Mutex
+	entries map[Key]*entry
+	seed    maphash.Seed
+	mem     tier
+	disk    tier
+	seq     uint64
+
+	hits, misses, evictions atomic.Int64
+}
+
+// entry is one cached response. Its headers are kept encoded, followed in
+// the same allocation by the body for the memory tier, to keep a small
+// entry small (BenchmarkEntryMemory).
+type entry struct {
+	key             Key
+	data            []byte // encoded header, then the body (memory tier)
+	hdrLen          int32
+	status          int16
+	freq            uint8  // S3-FIFO access count, 0–3
+	inMain          bool   // in the main queue (else the small one)
+	file            uint64 // disk tier file number, 0 in memory
+	size            int64  // body length
+	stored, expires int64  // unix nanoseconds
+	origin, reason  string
+	prev, next      *entry
+}
+
+func (e *entry) cost() int64 {
+	return entryOverhead + int64(len(e.key)+len(e.data)+len(e.origin)+len(e.reason))
+}
+
+// New returns a cache as cfg says. The disk tier's directory is created
+// 0700 (made 0700 if it exists) and the entry and temporary files an
+// earlier run left there are removed: the disk tier does not survive a
+// restart, so a crash cannot leave an entry that no index describes.
+func New(cfg Config) (*Cache, error) {
+	if cfg.MemoryBytes == 0 {
+		cfg.MemoryBytes = DefaultMemoryBytes
+	}
+	if cfg.DiskBytes == 0 {
+		cfg.DiskBytes = DefaultDiskBytes
+	}
+	if cfg.DiskThreshold <= 0 {
+		cfg.DiskThreshold = DefaultDiskThreshold
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	c := &Cache{dir: cfg.Dir, threshold: cfg.DiskThreshold, now: cfg.Now, entries: make(map[Key]*entry), seed: maphash.MakeSeed()}
+	c.mem.init(max(cfg.MemoryBytes, 0), false)
+	c.disk.init(max(cfg.DiskBytes, 0), true)
+	if c.dir == "" {
+		c.disk.limit = 0
+		return c, nil
+	}
+	if err := os.MkdirAll(c.dir, 0o700); err != nil {
+		return nil, err
+	}
+	if err := os.Chmod(c.dir, 0o700); err != nil {
+		return nil, err
+	}
+	des, err := os.ReadDir(c.dir)
+	if err != nil {
+		return nil, err
+	}
+	for _, de := range des {
+		if n := de.Name(); strings.HasPrefix(n, filePrefix) || strings.HasPrefix(n, tmpPrefix) {
+			if err := os.Remove(c.dir + string(os.PathSeparator) + n); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return nil, err
+			}
+		}
+	}
+	return c, nil
+}
+
+// Now returns the cache's clock reading.
+func (c *Cache) Now() time.Time { return c.now() }
+
+// Response is a response as the cache holds it: a stored entry (from
+// Get) or a recorded origin response (from Recorder.Finish). Its fields
+// must not be modified.
+type Response struct {
+	Status int
+	// Header is the response's header, without hop-by-hop headers.
+	Header http.Header
+	// Size is the body's length.
+	Size int64
+	// Stored is when the response was fetched or last revalidated (the
+	// base of Age); Expires when it stops being fresh.
+	Stored, Expires time.Time
+	// OriginRequestID is the id of the origin request that produced it
+	// (S3's x-amz-request-id), Reason the origin's error code, if any.
+	OriginRequestID string
+	Reason          string
+
+	body    []byte
+	path    string   // disk tier file
+	tmp     *os.File // a recorded body spooled to a file
+	tmpName string   // tmp's name while it is still linked
+	refs    atomic.Int32
+}
+
+// Fresh reports whether the response may be served without asking the
+// origin at now.
+func (r *Response) Fresh(now time.Time) bool { return now.Before(r.Expires) }
+
+// Age is how long the response has been in the cache at now, in whole
+// seconds (the Age header).
+func (r *Response) Age(now time.Time) time.Duration {
+	return max(now.Sub(r.Stored), 0).Truncate(time.Second)
+}
+
+// OnDisk reports whether the body is read from a file.
+func (r *Response) OnDisk() bool { return r.path != "" || r.tmp != nil }
+
+// Open returns the body for reading. A disk tier body is an *os.File (so
+// that copying it to a connection can use sendfile); the caller closes
+// it. ErrGone: the entry was evicted or purged since Get (treat as a
+// miss).
+func (r *Response) Open() (io.ReadSeekCloser, error) {
+	switch {
+	case r.tmp != nil:
+		return nopCloser{io.NewSectionReader(r.tmp, 0, r.Size)}, nil
+	case r.path != "":
+		f, err := os.Open(r.path)
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, ErrGone
+		}
+		return f, err
+	}
+	return nopCloser{bytes.NewReader(r.body)}, nil
+}
+
+// ErrGone is Open's error for a body that was evicted or invalidated
+// after the lookup.
+var ErrGone = errors.New("cache: entry evicted")
+
+type nopCloser struct{ io.ReadSeeker }
+
+func (nopCloser) Close() error { return nil }
+
+// Share adds n users of a recorded response (the waiters of a coalesced
+// fetch); each, and the recorder's owner, calls Release once.
+func (r *Response) Share(n int) { r.refs.Add(int32(n)) }
+
+// Release ends one use of a recorded response: the last closes its
+// spool file. A no-op for responses from Get.
+func (r *Response) Release() {
+	if r.refs.Add(-1) == 0 && r.tmp != nil {
+		if r.tmpName != "" {
+			_ = os.Remove(r.tmpName)
+		}
+		_ = r.tmp.Close()
+	}
+}
+
+// Get returns the entry for k, fresh or not (the caller revalidates or
+// serves stale), and counts the access for eviction.
+func (c *Cache) Get(k Key) (*Response, bool) {
+	c.mu.Lock()
+	e, ok := c.entries[k]
+	if !ok {
+		c.mu.Unlock()
+		c.misses.Add(1)
+		return nil, false
+	}
+	e.freq = min(e.freq+1, 3)
+	snap := *e // data is never modified in place: decode outside the lock
+	c.mu.Unlock()
+	c.hits.Add(1)
+	return c.responseOf(&snap), true
+}
+
+func (c *Cache) tierOf(e *entry) *tier {
+	if e.file != 0 {
+		return &c.disk
+	}
+	return &c.mem
+}
+
+// responseOf materializes e (an entry, or a copy of one taken under c.mu).
+func (c *Cache) responseOf(e *entry) *Response {
+	r := &Response{
+		Status: int(e.status), Header: decodeHeader(e.data[:e.hdrLen]), Size: e.size,
+		Stored: time.Unix(0, e.stored), Expires: time.Unix(0, e.expires),
+		OriginRequestID: e.origin, Reason: e.reason,
+	}
+	if e.file != 0 {
+		r.path = c.filePath(e.file)
+	} else {
+		r.body = e.data[e.hdrLen:]
+	}
+	return r
+}
+
+// Put stores r under k until expires, replacing any entry of k: in the
+// memory tier when its body is in memory, in the disk tier (the spool
+// file renamed into place) when it was spooled. It returns false when r
+// does not fit its tier (larger than the tier's bound) and is not kept.
+// r remains usable by those serving it either way.
+func (c *Cache) Put(k Key, r *Response, expires time.Time) bool {
+	hdr := encodeHeader(r.Header, len(r.body))
+	e := &entry{
+		key: k, status: int16(r.Status), hdrLen: int32(len(hdr)), size: r.Size,
+		stored: r.Stored.UnixNano(), expires: expires.UnixNano(), origin: r.OriginRequestID, reason: r.Reason,
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old, ok := c.entries[k]; ok {
+		c.removeLocked(old)
+	}
+	if r.tmp == nil {
+		e.data = append(hdr, r.body...)
+		if c.mem.charge(e) > c.mem.limit {
+			return false
+		}
+		c.insertLocked(e, &c.mem)
+		r.Expires = expires
+		return true
+	}
+	e.data = hdr
+	if r.tmpName == "" || c.disk.charge(e) > c.disk.limit {
+		return false
+	}
+	c.seq++
+	e.file = c.seq
+	path := c.filePath(e.file)
+	if err := os.Rename(r.tmpName, path); err != nil {
+		return false
+	}
+	r.tmpName, r.Expires = "", expires
+	c.insertLocked(e, &c.disk)
+	return true
+}
+
+func (c *Cache) insertLocked(e *entry, t *tier) {
+	c.entries[e.key] = e
+	t.insert(e, c.hash(e.key))
+	for t.bytes() > t.limit && c.evictOne(t, e) {
+	}
+}
+
+// removeLocked drops e from the index and its tier, deleting its file.
+func (c *Cache) removeLocked(e *entry) {
+	delete(c.entries, e.key)
+	c.tierOf(e).remove(e)
+	if e.file != 0 {
+		_ = os.Remove(c.filePath(e.file)) // open readers keep their descriptor
+	}
+}
+
+// Refresh records that the origin confirmed k's entry (304 Not
+// Modified): its header becomes h (the stored header updated with the
+// 304's), Stored now and Expires expires. It returns the refreshed
+// response, ok=false when the entry is gone.
+func (c *Cache) Refresh(k Key, h http.Header, expires time.Time) (*Response, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[k]
+	if !ok {
+		return nil, false
+	}
+	t := c.tierOf(e)
+	t.unlink(e)
+	body := e.data[e.hdrLen:]
+	hdr := encodeHeader(h, len(body))
+	e.data = append(hdr, body...)
+	e.hdrLen = int32(len(hdr))
+	e.stored, e.expires = c.now().UnixNano(), expires.UnixNano()
+	t.relink(e)
+	return c.responseOf(e), true
+}
+
+// Extend keeps k's entry fresh until expires (a stale object served while
+// the origin answers 5xx, spec §5.7). It reports whether the entry exists.
+func (c *Cache) Extend(k Key, expires time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[k]
+	if ok {
+		e.expires = expires.UnixNano()
+	}
+	return ok
+}
+
+// Delete removes k's entry.
+func (c *Cache) Delete(k Key) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.entries[k]; ok {
+		c.removeLocked(e)
+	}
+}
+
+// Invalidate removes every entry of distribution dist whose Target
+// matches one of paths (MatchInvalidation), from both tiers, and returns
+// how many it removed.
+func (c *Cache) Invalidate(dist string, paths []string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for k, e := range c.entries {
+		if k.Distribution() != dist {
+			continue
+		}
+		if slices.ContainsFunc(paths, func(p string) bool { return MatchInvalidation(p, k.Target()) }) {
+			c.removeLocked(e)
+			n++
+		}
+	}
+	return n
+}
+
+// Stats are the cache's counters.
+type Stats struct {
+	Entries                 int
+	MemoryBytes, DiskBytes  int64
+	Hits, Misses, Evictions int64
+}
+
+// Stats returns the current counters (Hits and Misses count Get lookups).
+func (c *Cache) Stats() Stats {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return Stats{
+		Entries: len(c.entries), MemoryBytes: c.mem.bytes(), DiskBytes: c.disk.bytes(),
+		Hits: c.hits.Load(), Misses: c.misses.Load(), Evictions: c.evictions.Load(),
+	}
+}
+
+// encodeHeader serializes h as "Name: value\n" lines, names sorted, in a
+// slice with room for extra more bytes (the body that follows).
+func encodeHeader(h http.Header, extra int) []byte {
+	names := make([]string, 0, len(h))
+	n := 0
+	for k, vs := range h {
+		names = append(names, k)
+		for _, v := range vs {
+			n += len(k) + len(v) + 3
+		}
+	}
+	slices.Sort(names)
+	b := make([]byte, 0, n+extra)
+	for _, k := range names {
+		for _, v := range h[k] {
+			b = append(b, k...)
+			b = append(b, ':', ' ')
+			b = append(b, v...)
+			b = append(b, '\n')
+		}
+	}
+	return b
+}
+
+// decodeHeader is encodeHeader's inverse.
+func decodeHeader(b []byte) http.Header {
+	h := make(http.Header, bytes.Count(b, []byte{'\n'}))
+	for len(b) > 0 {
+		line, rest, _ := bytes.Cut(b, []byte{'\n'})
+		b = rest
+		k, v, ok := bytes.Cut(line, []byte(": "))
+		if ok {
+			name := string(k)
+			h[name] = append(h[name], string(v))
+		}
+	}
+	return h
+}
