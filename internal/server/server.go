@@ -106,7 +106,15 @@ type Server struct {
 	traces   *traces.Store
 	http     *http.Server
 	ready    chan struct{}
+	// readHeaderTimeout overrides the listeners' ReadHeaderTimeout (0:
+	// defaultReadHeaderTimeout); only tests set it (export_test.go), to
+	// check that a stalled client is disconnected without waiting 30 s.
+	readHeaderTimeout time.Duration
 }
+
+// defaultReadHeaderTimeout is how long a client may take to send a
+// request's headers before the connection is closed.
+const defaultReadHeaderTimeout = 30 * time.Second
 
 // Open opens (creating if needed) the data directory, sweeps blobs that no
 // metadata references (left by a crash mid-write), and builds the services.
@@ -270,12 +278,19 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
 // other is closed and the error returned. Both listeners are closed on
 // return.
 func (s *Server) ServeListeners(ctx context.Context, ln, tlsLn net.Listener) error {
+	rht := defaultReadHeaderTimeout
+	if s.readHeaderTimeout > 0 {
+		rht = s.readHeaderTimeout
+	}
 	s.http = &http.Server{
 		Handler:           s,
-		ReadHeaderTimeout: 30 * time.Second,
+		ReadHeaderTimeout: rht,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		// "OPTIONS *" goes to the handler (the edge answers it with
+		// CloudFront's 400, docs/edge.md), not net/http's bare 200.
+		DisableGeneralOptionsHandler: true,
+		ErrorLog:                     slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	var certFile string
 	if tlsLn != nil {
