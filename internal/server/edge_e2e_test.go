@@ -29,7 +29,7 @@ import (
 // with the SDK, viewer requests made with plain net/http and the
 // distribution's domain name as Host.
 type edgeHarness struct {
-	t   *testing.T
+	t   testing.TB
 	env *testenv.Env
 	s3  *s3.Client
 	cf  *cloudfront.Client
@@ -43,7 +43,7 @@ type edgeDist struct {
 
 const cachingOptimized = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 
-func newEdgeHarness(t *testing.T, env *testenv.Env) *edgeHarness {
+func newEdgeHarness(t testing.TB, env *testenv.Env) *edgeHarness {
 	return &edgeHarness{t: t, env: env, s3: env.S3(), cf: env.CloudFront("test", "test")}
 }
 
