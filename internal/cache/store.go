@@ -407,17 +407,49 @@ func encodeHeader(h http.Header, extra int) []byte {
 	return b
 }
 
-// decodeHeader is encodeHeader's inverse.
+// decodeHeader is encodeHeader's inverse. It allocates little, as it runs
+// on every hit: one string for the whole block (values and most names are
+// substrings of it; common names are interned), one backing array for
+// every value slice, and the map. Each value slice has capacity 1, so an
+// append to it never writes into the shared backing array.
 func decodeHeader(b []byte) http.Header {
-	h := make(http.Header, bytes.Count(b, []byte{'\n'}))
-	for len(b) > 0 {
-		line, rest, _ := bytes.Cut(b, []byte{'\n'})
-		b = rest
-		k, v, ok := bytes.Cut(line, []byte(": "))
-		if ok {
-			name := string(k)
-			h[name] = append(h[name], string(v))
+	n := bytes.Count(b, []byte{'\n'})
+	h := make(http.Header, n)
+	block := string(b)
+	vals := make([]string, n)
+	i := 0
+	for len(block) > 0 && i < n {
+		line, rest, _ := strings.Cut(block, "\n")
+		block = rest
+		k, v, ok := strings.Cut(line, ": ")
+		if !ok {
+			continue
 		}
+		if c, ok := commonHeaderNames[k]; ok {
+			k = c
+		}
+		if old, ok := h[k]; ok {
+			h[k] = append(old, v) // repeated header: rare, allocates
+			continue
+		}
+		vals[i] = v
+		h[k] = vals[i : i+1 : i+1]
+		i++
 	}
 	return h
 }
+
+// commonHeaderNames interns the header names of typical S3 responses, so
+// that map keys do not keep the whole decoded block alive.
+var commonHeaderNames = func() map[string]string {
+	m := map[string]string{}
+	for _, k := range []string{"Accept-Ranges", "Cache-Control", "Content-Encoding", "Content-Language",
+		"Content-Disposition", "Content-Length", "Content-Type", "Date", "Etag", "Expires", "Last-Modified",
+		"Server", "Vary", "X-Amz-Id-2", "X-Amz-Request-Id", "X-Amz-Server-Side-Encryption",
+		"X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id", "X-Amz-Server-Side-Encryption-Bucket-Key-Enabled",
+		"X-Amz-Version-Id", "X-Amz-Storage-Class", "X-Amz-Checksum-Crc32", "X-Amz-Checksum-Crc32c",
+		"X-Amz-Checksum-Crc64nvme", "X-Amz-Checksum-Sha1", "X-Amz-Checksum-Sha256"} {
+		m[k] = k
+	}
+	return m
+}()

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -265,7 +264,10 @@ func (e *Edge) send(w http.ResponseWriter, r *http.Request, res result, xcache, 
 	defer body.Close()
 	h := w.Header()
 	for k, v := range resp.Header {
-		h[k] = slices.Clone(v)
+		// Shared read-only: the decoded header's slices have capacity 1
+		// (cache.decodeHeader), and the edge only replaces values (Set,
+		// Del), never writes into them.
+		h[k] = v
 	}
 	status := resp.Status
 	e.setEdgeHeaders(h, cfID, xcache)
