@@ -345,7 +345,11 @@ func notModified(req, stored http.Header) bool {
 		}
 		return false
 	}
-	ims, err := http.ParseTime(req.Get("If-Modified-Since"))
+	v := req.Get("If-Modified-Since")
+	if v == "" {
+		return false
+	}
+	ims, err := http.ParseTime(v)
 	if err != nil {
 		return false
 	}

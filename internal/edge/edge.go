@@ -87,7 +87,11 @@ type Edge struct {
 	website http.Handler
 	// transports holds one *http.Transport per custom-origin timeout
 	// setting (transportFor).
-	transports   sync.Map
+	transports sync.Map
+	// policies memoizes resolved cache policies (policyFor); policyGen
+	// is bumped on every control-plane change, which retires them.
+	policies     sync.Map
+	policyGen    atomic.Uint64
 	traces       *traces.Store
 	log          *slog.Logger
 	reasonHeader bool
@@ -131,6 +135,9 @@ func New(cfg Config) *Edge {
 		// Responses are still recorded before they are sent; nothing is
 		// kept (no memory tier, no disk tier).
 		e.cache, _ = cache.New(cache.Config{MemoryBytes: -1, DiskBytes: -1})
+	}
+	if e.cf != nil {
+		e.cf.OnChange(func() { e.policyGen.Add(1) })
 	}
 	if e.caching && e.cf != nil {
 		e.cf.OnInvalidation(func(distID string, paths []string) {

@@ -30,6 +30,34 @@ func (e *Edge) policyFor(d *cloudfront.DistributionView, b Behavior) cachePolicy
 	if b.CachePolicyID == "" {
 		return legacyPolicy(b)
 	}
+	// Resolved policies are memoized until the control plane changes
+	// (OnChange bumps the generation): a hit must not copy the policy
+	// configurations.
+	k := policyKey{d.Account, b.CachePolicyID, b.OriginRequestPolicyID}
+	gen := e.policyGen.Load()
+	if v, ok := e.policies.Load(k); ok {
+		if m := v.(memoPolicy); m.gen == gen {
+			return m.p
+		}
+	}
+	p := e.resolvePolicy(d, b)
+	e.policies.Store(k, memoPolicy{gen: gen, p: p})
+	return p
+}
+
+// policyKey names a resolved cache policy: the account that sees it, the
+// cache policy id and the origin request policy id.
+type policyKey struct{ account, cache, origin string }
+
+// memoPolicy is a resolved policy and the control-plane generation it was
+// resolved in.
+type memoPolicy struct {
+	gen uint64
+	p   cachePolicy
+}
+
+// resolvePolicy is policyFor without the memo.
+func (e *Edge) resolvePolicy(d *cloudfront.DistributionView, b Behavior) cachePolicy {
 	var p cachePolicy
 	cp, ok := e.cf.CachePolicy(d.Account, b.CachePolicyID)
 	if !ok {
