@@ -186,6 +186,17 @@ func (r *Response) Open() (io.ReadSeekCloser, error) {
 	return nopCloser{bytes.NewReader(r.body)}, nil
 }
 
+// Bytes returns the body when it is held in memory (the memory tier, or a
+// recorded response that was not spooled), for a single Write that goes
+// out with the headers; ok is false for a body in a file (use Open, whose
+// *os.File goes out with sendfile).
+func (r *Response) Bytes() (b []byte, ok bool) {
+	if r.tmp != nil || r.path != "" {
+		return nil, false
+	}
+	return r.body, true
+}
+
 // ErrGone is Open's error for a body that was evicted or invalidated
 // after the lookup.
 var ErrGone = errors.New("cache: entry evicted")

@@ -257,11 +257,18 @@ func (e *Edge) errorRule(d *cloudfront.DistributionView, status int) cache.Error
 // was evicted since the lookup.
 func (e *Edge) send(w http.ResponseWriter, r *http.Request, res result, xcache, cfID string, override int) (int, error) {
 	resp := res.resp
-	body, err := resp.Open()
-	if err != nil {
-		return 0, err
+	// A body in memory is written with one Write, so that it leaves in the
+	// same write as the headers; a body in a file is copied from the file
+	// (sendfile).
+	mem, inMemory := resp.Bytes()
+	var body io.ReadSeekCloser
+	if !inMemory {
+		var err error
+		if body, err = resp.Open(); err != nil {
+			return 0, err
+		}
+		defer body.Close()
 	}
-	defer body.Close()
 	h := w.Header()
 	for k, v := range resp.Header {
 		// Shared read-only: the decoded header's slices have capacity 1
@@ -317,6 +324,12 @@ func (e *Edge) send(w http.ResponseWriter, r *http.Request, res result, xcache, 
 	}
 	w.WriteHeader(status)
 	if r.Method == http.MethodHead || n == 0 {
+		return status, nil
+	}
+	if inMemory {
+		if start+n <= int64(len(mem)) {
+			_, _ = w.Write(mem[start : start+n])
+		}
 		return status, nil
 	}
 	if start > 0 {
