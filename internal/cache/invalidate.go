@@ -17,7 +17,9 @@ import (
 //     wildcarded, spec §5.8).
 //
 // Paths compare case-sensitively. Percent-encoded characters in p are
-// decoded first in its path part, as targets hold decoded paths; every
+// decoded first in its path part, as targets hold decoded paths, and "%"
+// and "?" are then re-escaped as in targets (escapeKeyPath): "/a%3Fv=1"
+// names the object whose path is "/a?v=1", not /a with query v=1. Every
 // header and cookie variant of a target is covered (they are not in the
 // target).
 func MatchInvalidation(p, target string) bool {
@@ -28,15 +30,16 @@ func MatchInvalidation(p, target string) bool {
 	return p == target
 }
 
-// decodePath percent-decodes the path part of an invalidation path,
-// leaving it as is when it is not valid percent-encoding.
+// decodePath percent-decodes the path part of an invalidation path and
+// re-escapes it as a key's target holds it (escapeKeyPath), leaving it
+// as is when it is not valid percent-encoding.
 func decodePath(p string) string {
 	path, query, hasQuery := strings.Cut(p, "?")
 	if !strings.Contains(path, "%") {
 		return p
 	}
 	if d, err := url.PathUnescape(path); err == nil {
-		path = d
+		path = escapeKeyPath(d)
 	}
 	if hasQuery {
 		return path + "?" + query

@@ -78,6 +78,26 @@ func (u Union) Includes(name string) bool {
 // Selector is what both Lists and Unions are.
 type Selector interface{ Includes(name string) bool }
 
+// SelectsNothing reports whether sel, a List or a Union of Lists, can
+// select no name at all: every list is None, or a whitelist of no names.
+// Other Selectors are assumed to select something.
+func SelectsNothing(sel Selector) bool {
+	switch s := sel.(type) {
+	case List:
+		return s.Mode == None || s.Mode == Whitelist && len(s.Names) == 0
+	case Union:
+		for _, l := range s {
+			if !SelectsNothing(l) {
+				return false
+			}
+		}
+		return true
+	case nil:
+		return true
+	}
+	return false
+}
+
 // KeyPolicy is what, besides the distribution and the path, goes into the
 // cache key: the ParametersInCacheKeyAndForwardedToOrigin of a cache
 // policy, or what legacy ForwardedValues caches on.
@@ -99,7 +119,8 @@ const keySep = "\x00"
 // BuildKey returns the cache key of viewer request r for distribution
 // dist: path (the viewer path after the default root object), the query
 // strings of p in the viewer's order (CloudFront caches ?a=1&b=2 and
-// ?b=2&a=1 separately), the headers of p by lower-case name, the cookies
+// ?b=2&a=1 separately), the headers of p by lower-case name (Host, when p
+// includes it, is the viewer's r.Host, lower-cased), the cookies
 // of p sorted by name, and the normalized Accept-Encoding. method is part
 // of the key only when it is OPTIONS (OPTIONS responses are cached apart
 // from GET/HEAD ones).
@@ -108,7 +129,7 @@ func BuildKey(dist, method, path string, r *http.Request, p KeyPolicy) Key {
 	b.Grow(len(dist) + len(path) + 16)
 	b.WriteString(dist)
 	b.WriteString(keySep)
-	b.WriteString(path)
+	b.WriteString(escapeKeyPath(path))
 	if q := FilterQuery(r.URL.RawQuery, p.QueryStrings); q != "" {
 		b.WriteByte('?')
 		b.WriteString(q)
@@ -121,15 +142,27 @@ func BuildKey(dist, method, path string, r *http.Request, p KeyPolicy) Key {
 	if p.Headers.Mode != None {
 		names := make([]string, 0, len(r.Header))
 		for k := range r.Header {
-			if p.Headers.Includes(k) && !strings.EqualFold(k, "Accept-Encoding") {
+			if p.Headers.Includes(k) && !strings.EqualFold(k, "Accept-Encoding") && !strings.EqualFold(k, "Host") {
 				names = append(names, strings.ToLower(k))
 			}
+		}
+		// net/http moves the Host header out of r.Header into r.Host: a
+		// policy that includes Host keys on the viewer's Host (the
+		// alternate domain name it asked for), as custom origins are then
+		// sent that Host (edge.fetchCustom).
+		host := p.Headers.Includes("Host") && r.Host != ""
+		if host {
+			names = append(names, "host")
 		}
 		slices.Sort(names)
 		for _, n := range names {
 			b.WriteString(n)
 			b.WriteByte(':')
-			b.WriteString(strings.Join(r.Header.Values(n), ","))
+			if host && n == "host" {
+				b.WriteString(strings.ToLower(r.Host))
+			} else {
+				b.WriteString(strings.Join(r.Header.Values(n), ","))
+			}
 			b.WriteByte('\n')
 		}
 	}
@@ -140,6 +173,21 @@ func BuildKey(dist, method, path string, r *http.Request, p KeyPolicy) Key {
 	return Key(b.String())
 }
 
+// keyPathEscaper re-escapes the two characters of a decoded path that
+// would make a key's target ambiguous: "?" (so that /app.js%3Fv=1, whose
+// decoded path holds a "?", is not the target of /app.js?v=1) and "%"
+// (so that /a%253F, decoded "/a%3F", is not the target of /a%3F).
+var keyPathEscaper = strings.NewReplacer("%", "%25", "?", "%3F")
+
+// escapeKeyPath is decoded path p as it appears in a key's target: "%"
+// and "?" percent-encoded, everything else decoded.
+func escapeKeyPath(p string) string {
+	if !strings.ContainsAny(p, "%?") {
+		return p
+	}
+	return keyPathEscaper.Replace(p)
+}
+
 // Distribution returns the distribution id of k.
 func (k Key) Distribution() string {
 	d, _, _ := strings.Cut(string(k), keySep)
@@ -147,7 +195,9 @@ func (k Key) Distribution() string {
 }
 
 // Target returns the path of k with the query strings in the key
-// ("/a/b.jpg?size=2"): what invalidation paths are matched against.
+// ("/a/b.jpg?size=2"): what invalidation paths are matched against. The
+// path is decoded except for "%" and "?" (escapeKeyPath), so the first
+// "?" of a target always starts its query strings.
 func (k Key) Target() string {
 	_, rest, _ := strings.Cut(string(k), keySep)
 	t, _, _ := strings.Cut(rest, keySep)

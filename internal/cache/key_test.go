@@ -21,6 +21,12 @@ func TestBuildKey(t *testing.T) {
 	headers := KeyPolicy{Headers: List{Mode: Whitelist, Names: []string{"origin", "X-Device"}, Fold: true}}
 	cookies := KeyPolicy{Cookies: List{Mode: Whitelist, Names: []string{"session", "theme"}}}
 	cookiesExcept := KeyPolicy{Cookies: List{Mode: AllExcept, Names: []string{"tracking"}}}
+	host := func(target, h string) *http.Request {
+		r := req(target)
+		r.Host = h
+		return r
+	}
+	hostKey := KeyPolicy{Headers: List{Mode: Whitelist, Names: []string{"Host"}, Fold: true}}
 	tests := []struct {
 		name string
 		a, b *http.Request
@@ -47,6 +53,9 @@ func TestBuildKey(t *testing.T) {
 		{"cookie order", req("/a", "Cookie", "theme=d; session=1"), req("/a", "Cookie", "session=1; theme=d"), cookies, true},
 		{"cookie not in key", req("/a", "Cookie", "other=1"), req("/a", "Cookie", "other=2"), cookies, true},
 		{"cookie name case-sensitive", req("/a", "Cookie", "Session=1"), req("/a"), cookies, true},
+		{"host in key", host("/a", "www.example.com"), host("/a", "cdn.example.com"), hostKey, false},
+		{"host case", host("/a", "WWW.example.com"), host("/a", "www.example.com"), hostKey, true},
+		{"host not in key", host("/a", "www.example.com"), host("/a", "cdn.example.com"), headers, true},
 		{"allExcept cookies", req("/a", "Cookie", "tracking=1; a=1"), req("/a", "Cookie", "a=1"), cookiesExcept, true},
 	}
 	for _, tt := range tests {
@@ -61,6 +70,17 @@ func TestBuildKey(t *testing.T) {
 	}
 	if BuildKey("E1", "GET", "/a", r, qsAll) == BuildKey("E1", "OPTIONS", "/a", r, qsAll) {
 		t.Error("OPTIONS shares GET's key")
+	}
+	// A "?" decoded from %3F stays in the path: /app.js%3Fv=123 and
+	// /app.js?v=123 are two objects.
+	enc, lit := req("/app.js%3Fv=123"), req("/app.js?v=123")
+	ke, kl := BuildKey("E1", "GET", enc.URL.Path, enc, qsAll), BuildKey("E1", "GET", lit.URL.Path, lit, qsAll)
+	if ke == kl || ke.Target() != "/app.js%3Fv=123" || kl.Target() != "/app.js?v=123" {
+		t.Errorf("%%3F: targets %q and %q", ke.Target(), kl.Target())
+	}
+	pct, q := req("/a%253F"), req("/a%3F")
+	if kp, kq := BuildKey("E1", "GET", pct.URL.Path, pct, qsAll), BuildKey("E1", "GET", q.URL.Path, q, qsAll); kp == kq {
+		t.Errorf("%%253F and %%3F share key %q", kp)
 	}
 	k := BuildKey("E1", "GET", "/img/a.jpg", req("/img/a.jpg?size=2&x=1"), qsSome)
 	if k.Distribution() != "E1" || k.Target() != "/img/a.jpg?size=2" {
@@ -105,10 +125,43 @@ func TestMatchInvalidation(t *testing.T) {
 		{"/a%20b.txt", "/a b.txt", true},
 		{"/%E6%97%A5*", "/日本.txt", true},
 		{"/index.html", "/", false},
+		// An encoded "?" is part of the path (targets keep it as %3F).
+		{"/app.js%3Fv=1", "/app.js%3Fv=1", true},
+		{"/app.js%3fv=1", "/app.js%3Fv=1", true},
+		{"/app.js%3Fv=1", "/app.js?v=1", false},
+		{"/app.js?v=1", "/app.js%3Fv=1", false},
+		{"/app.js%3F*", "/app.js%3Fv=1", true},
+		{"/app.js%3F*", "/app.js?v=1", false},
+		{"/app.js*", "/app.js%3Fv=1", true},
+		{"/app.js*", "/app.js?v=1", true},
+		{"/a%253F", "/a%253F", true},
+		{"/a%253F", "/a%3F", false},
+		{"/a%20b*", "/a b.txt?x=1", true},
 	}
 	for _, tt := range tests {
 		if got := MatchInvalidation(tt.path, tt.target); got != tt.want {
 			t.Errorf("MatchInvalidation(%q, %q) = %v", tt.path, tt.target, got)
+		}
+	}
+}
+
+func TestSelectsNothing(t *testing.T) {
+	tests := []struct {
+		sel  Selector
+		want bool
+	}{
+		{nil, true},
+		{List{}, true},
+		{List{Mode: Whitelist}, true},
+		{List{Mode: Whitelist, Names: []string{"a"}}, false},
+		{List{Mode: AllExcept, Names: []string{"a"}}, false},
+		{List{Mode: All}, false},
+		{Union{List{}, List{Mode: Whitelist}}, true},
+		{Union{List{}, List{Mode: All}}, false},
+	}
+	for _, tt := range tests {
+		if got := SelectsNothing(tt.sel); got != tt.want {
+			t.Errorf("SelectsNothing(%#v) = %v", tt.sel, got)
 		}
 	}
 }

@@ -59,6 +59,8 @@ type Cache struct {
 	mem     tier
 	disk    tier
 	seq     uint64
+	// gens counts each distribution's invalidations (Generation).
+	gens map[string]uint64
 
 	hits, misses, evictions atomic.Int64
 }
@@ -101,7 +103,8 @@ func New(cfg Config) (*Cache, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	c := &Cache{dir: cfg.Dir, threshold: cfg.DiskThreshold, now: cfg.Now, entries: make(map[Key]*entry), seed: maphash.MakeSeed()}
+	c := &Cache{dir: cfg.Dir, threshold: cfg.DiskThreshold, now: cfg.Now, entries: make(map[Key]*entry), seed: maphash.MakeSeed(),
+		gens: make(map[string]uint64)}
 	c.mem.init(max(cfg.MemoryBytes, 0), false)
 	c.disk.init(max(cfg.DiskBytes, 0), true)
 	if c.dir == "" {
@@ -265,6 +268,29 @@ func (c *Cache) responseOf(e *entry) *Response {
 // does not fit its tier (larger than the tier's bound) and is not kept.
 // r remains usable by those serving it either way.
 func (c *Cache) Put(k Key, r *Response, expires time.Time) bool {
+	return c.put(k, r, expires, 0, false)
+}
+
+// Generation returns the invalidation generation of distribution dist: a
+// number every Invalidate of dist changes. A fetch for the cache reads it
+// before its origin request and stores with PutIfGeneration, so that an
+// invalidation landing while the fetch is in flight is not undone by the
+// fetch storing what the origin sent before it.
+func (c *Cache) Generation(dist string) uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gens[dist]
+}
+
+// PutIfGeneration is Put, except that nothing is stored (false) when
+// k's distribution was invalidated since Generation returned gen. The
+// response stays usable for the requests it answers either way.
+func (c *Cache) PutIfGeneration(k Key, r *Response, expires time.Time, gen uint64) bool {
+	return c.put(k, r, expires, gen, true)
+}
+
+// put is Put, with the generation check of PutIfGeneration when check.
+func (c *Cache) put(k Key, r *Response, expires time.Time, gen uint64, check bool) bool {
 	hdr := encodeHeader(r.Header, len(r.body))
 	e := &entry{
 		key: k, status: int16(r.Status), hdrLen: int32(len(hdr)), size: r.Size,
@@ -272,6 +298,9 @@ func (c *Cache) Put(k Key, r *Response, expires time.Time) bool {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if check && c.gens[k.Distribution()] != gen {
+		return false
+	}
 	if old, ok := c.entries[k]; ok {
 		c.removeLocked(old)
 	}
@@ -360,10 +389,12 @@ func (c *Cache) Delete(k Key) {
 
 // Invalidate removes every entry of distribution dist whose Target
 // matches one of paths (MatchInvalidation), from both tiers, and returns
-// how many it removed.
+// how many it removed. It advances dist's Generation, so that fetches in
+// flight do not store what they bring (PutIfGeneration).
 func (c *Cache) Invalidate(dist string, paths []string) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.gens[dist]++
 	n := 0
 	for k, e := range c.entries {
 		if k.Distribution() != dist {

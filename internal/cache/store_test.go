@@ -264,6 +264,47 @@ func TestInvalidate(t *testing.T) {
 	}
 }
 
+// TestPutIfGeneration: a fetch that read its distribution's generation
+// before an invalidation does not store what it brings; other
+// distributions' invalidations and fetches begun after it do not matter.
+func TestPutIfGeneration(t *testing.T) {
+	r := httptestRequest("/x")
+	k1 := BuildKey("E1", "GET", "/a.jpg", r, KeyPolicy{})
+	k2 := BuildKey("E2", "GET", "/a.jpg", r, KeyPolicy{})
+	tests := []struct {
+		name   string
+		key    Key
+		before func(c *Cache) // between Generation and PutIfGeneration
+		stored bool
+	}{
+		{"no invalidation", k1, func(*Cache) {}, true},
+		{"invalidated in flight", k1, func(c *Cache) { c.Invalidate("E1", []string{"/a.jpg"}) }, false},
+		{"other path invalidated in flight", k1, func(c *Cache) { c.Invalidate("E1", []string{"/b.jpg"}) }, false},
+		{"other distribution invalidated", k2, func(c *Cache) { c.Invalidate("E1", []string{"/*"}) }, true},
+	}
+	for _, tt := range tests {
+		c, _ := New(Config{})
+		exp := c.Now().Add(time.Hour)
+		gen := c.Generation(tt.key.Distribution())
+		tt.before(c)
+		resp := record(t, c, "old")
+		if got := c.PutIfGeneration(tt.key, resp, exp, gen); got != tt.stored {
+			t.Errorf("%s: PutIfGeneration = %v", tt.name, got)
+		}
+		if readAll(t, resp) != "old" {
+			t.Errorf("%s: the response is unusable", tt.name)
+		}
+		resp.Release()
+		if _, ok := c.Get(tt.key); ok != tt.stored {
+			t.Errorf("%s: present=%v", tt.name, ok)
+		}
+		// A fetch begun after the invalidation stores.
+		if !c.PutIfGeneration(tt.key, record(t, c, "new"), exp, c.Generation(tt.key.Distribution())) {
+			t.Errorf("%s: a later fetch was refused", tt.name)
+		}
+	}
+}
+
 func httptestRequest(target string) *http.Request {
 	r, _ := http.NewRequest("GET", "http://d.example"+target, nil)
 	return r

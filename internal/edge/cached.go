@@ -116,14 +116,23 @@ func hitXCache(status int) string {
 // the TTL rules say (spec §5.6, §5.7):
 //
 //   - 304 to a revalidation: the entry is refreshed (RefreshHit);
-//   - 5xx while a stale object exists: the stale object is served and kept
-//     for the error's ErrorCachingMinTTL;
+//   - 5xx while a stale object exists, or no answer at all (an origin
+//     that cannot be reached or times out, 502/504): the stale object is
+//     served and kept for the error's ErrorCachingMinTTL;
 //   - otherwise the new response replaces the entry if it may be cached,
-//     else the entry is dropped (a 4xx is returned, not the stale object).
+//     else the entry is dropped (a 4xx is returned, not the stale object);
+//     nothing is stored when the distribution was invalidated during the
+//     fetch (Cache.PutIfGeneration).
 func (e *Edge) fetch(r *http.Request, d *cloudfront.DistributionView, o *cloudfront.Origin, target cloudfront.OriginTarget,
 	pol cachePolicy, path, method string, stale *cache.Response, key cache.Key, cfID string) result {
 	forCache := key != ""
 	res := result{key: key, whole: forCache}
+	var gen uint64
+	if forCache {
+		// Read before the origin request: an invalidation of d from now
+		// on keeps this fetch's answer out of the cache.
+		gen = e.cache.Generation(d.ID)
+	}
 	validators := http.Header{}
 	if stale != nil && stale.Status < 400 {
 		if et := stale.Header.Get("ETag"); et != "" {
@@ -145,6 +154,11 @@ func (e *Edge) fetch(r *http.Request, d *cloudfront.DistributionView, o *cloudfr
 		res.custom, res.customURL, res.access = true, u.Redacted(), "custom origin "+u.Scheme+"://"+u.Host
 		if refusal != "" {
 			rec.Abort()
+			if forCache && stale != nil && stale.Status < 400 {
+				// An unreachable origin is a 502/504 like any other origin
+				// 5xx: the expired object is served instead (spec §5.7).
+				return e.serveStale(res, d, stale, status)
+			}
 			res.refusal, res.refusalStatus = refusal, status
 			return res
 		}
@@ -167,6 +181,22 @@ func (e *Edge) fetch(r *http.Request, d *cloudfront.DistributionView, o *cloudfr
 		e.log.Error("edge: cannot record the origin's response", "cf_id", cfID, "distribution", d.ID, "err", err)
 		res.refusal, res.refusalStatus = ReasonCacheFailure, http.StatusBadGateway
 		return res
+	}
+	if pol.forwardsNoCookies() {
+		// CloudFront Developer Guide, "Cache content based on cookies"
+		// (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Cookies.html;
+		// the wording below is UNCONFIRMED past the page's first bullet,
+		// which the reachable excerpts cut off), on a behavior set not to
+		// forward cookies: "CloudFront removes
+		// cookies before forwarding requests to your origin, and removes
+		// Set-Cookie headers from responses before returning responses to
+		// your viewers." When cookies are forwarded (all or some), "If the
+		// origin response includes Set-Cookie headers, CloudFront returns
+		// them to the viewer with the requested object. CloudFront also
+		// caches the Set-Cookie headers with the object returned from the
+		// origin, and sends those Set-Cookie headers to viewers on all
+		// cache hits."
+		resp.Header.Del("Set-Cookie")
 	}
 	res.resp, res.xcache = resp, xCacheFor(resp.Status)
 	if !forCache {
@@ -193,22 +223,34 @@ func (e *Edge) fetch(r *http.Request, d *cloudfront.DistributionView, o *cloudfr
 		res.resp, res.xcache = refreshed, xRefreshHit
 		return res
 	case resp.Status >= 500 && stale != nil && stale.Status < 400:
-		keep := e.errorRule(d, resp.Status).MinTTL
-		e.cache.Extend(key, now.Add(keep))
 		resp.Uncached()
 		resp.Release()
-		stale.Expires = now.Add(keep)
-		res.resp, res.xcache = stale, xHit
-		return res
+		return e.serveStale(res, d, stale, resp.Status)
 	}
 	if ttl, ok := e.ttlFor(d, pol, resp, now); ok {
-		e.cache.Put(key, resp, now.Add(ttl))
+		// Not stored when d was invalidated while the origin was asked
+		// (the viewers waiting for this fetch still get the response).
+		e.cache.PutIfGeneration(key, resp, now.Add(ttl), gen)
 	} else {
 		resp.Uncached()
 		if stale != nil {
 			e.cache.Delete(key)
 		}
 	}
+	return res
+}
+
+// serveStale completes res, a fetch for the cache, with stale, the
+// expired 1xx–3xx entry of res.key, when its origin answered status (a
+// 5xx, or CloudFront's own 502/504 for an origin it could not reach or
+// that timed out): the entry is kept for the status's ErrorCachingMinTTL
+// and served as a hit (spec §5.7).
+func (e *Edge) serveStale(res result, d *cloudfront.DistributionView, stale *cache.Response, status int) result {
+	now := e.cache.Now()
+	keep := e.errorRule(d, status).MinTTL
+	e.cache.Extend(res.key, now.Add(keep))
+	stale.Expires = now.Add(keep)
+	res.resp, res.xcache = stale, xHit
 	return res
 }
 

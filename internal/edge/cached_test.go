@@ -1,6 +1,9 @@
 package edge
 
 import (
+	"context"
+	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -171,5 +174,83 @@ func TestApplyPolicyNeverForwardsEdgegateHeaders(t *testing.T) {
 	}
 	if or.Header.Get("X-Custom") != "kept" {
 		t.Errorf("X-Custom not forwarded: %v", or.Header)
+	}
+}
+
+// TestForwardsNoCookies: whether a behavior's policies send any cookie to
+// the origin (when none, Set-Cookie is removed from its responses).
+func TestForwardsNoCookies(t *testing.T) {
+	fv := func(forward string, names ...string) Behavior {
+		c := &cloudfront.CookiePreference{Forward: ptr(forward)}
+		if len(names) > 0 {
+			c.WhitelistedNames = &cloudfront.CookieNames{Items: names}
+		}
+		return Behavior{ForwardedValues: &cloudfront.ForwardedValues{Cookies: c}}
+	}
+	tests := []struct {
+		name string
+		p    cachePolicy
+		want bool
+	}{
+		{"no ForwardedValues", legacyPolicy(Behavior{}), true},
+		{"legacy none", legacyPolicy(fv("none")), true},
+		{"legacy whitelist", legacyPolicy(fv("whitelist", "s")), false},
+		{"legacy all", legacyPolicy(fv("all")), false},
+		{"cache policy none, origin request policy all",
+			cachePolicy{cookies: cache.Union{cache.List{}, cache.List{Mode: cache.All}}}, false},
+		{"both none", cachePolicy{cookies: cache.Union{cache.List{}, cache.List{}}}, true},
+	}
+	for _, tt := range tests {
+		if got := tt.p.forwardsNoCookies(); got != tt.want {
+			t.Errorf("%s: forwardsNoCookies = %v", tt.name, got)
+		}
+	}
+}
+
+// TestReadTimeoutBody: each Read of a custom origin's body must complete
+// within the timeout; one that does not cancels the origin request and
+// fails as a timeout.
+func TestReadTimeoutBody(t *testing.T) {
+	tests := []struct {
+		name    string
+		stall   bool
+		timeout bool
+	}{
+		{"whole body in time", false, false},
+		{"stalls after the first bytes", true, true},
+	}
+	for _, tt := range tests {
+		pr, pw := io.Pipe()
+		cancelled := make(chan struct{})
+		b := newReadTimeoutBody(pr, 50*time.Millisecond, func() {
+			close(cancelled)
+			pw.CloseWithError(context.Canceled) // as the transport does
+		})
+		go func() {
+			_, _ = pw.Write([]byte("ab"))
+			time.Sleep(20 * time.Millisecond) // less than the timeout
+			_, _ = pw.Write([]byte("cd"))
+			if !tt.stall {
+				pw.Close()
+			}
+		}()
+		got, err := io.ReadAll(b)
+		if tt.timeout != b.timedOut() || tt.timeout != errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("%s: timedOut %v, err %v", tt.name, b.timedOut(), err)
+		}
+		if string(got) != "abcd" {
+			t.Errorf("%s: read %q", tt.name, got)
+		}
+		select {
+		case <-cancelled:
+			if !tt.timeout {
+				t.Errorf("%s: cancelled", tt.name)
+			}
+		default:
+			if tt.timeout {
+				t.Errorf("%s: not cancelled", tt.name)
+			}
+		}
+		_ = b.Close()
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/edgegate/edgegate/internal/cloudfront"
@@ -89,11 +90,16 @@ func secondsOr(v *int64, def time.Duration) time.Duration {
 // refusal is then CloudFront's reason (502 CloudFrontOriginConnectError,
 // or 504 CloudFrontOriginTimeout when no response headers came within
 // OriginReadTimeout) and status its status; nothing was written to w. A
-// body that breaks off is a 502 refusal too, after w got part of it.
+// body that breaks off is a 502 refusal too, after w got part of it, and
+// one that stalls for OriginReadTimeout between two reads a 504.
 func (e *Edge) fetchCustom(w http.ResponseWriter, r *http.Request, d *cloudfront.DistributionView, o *cloudfront.Origin, path, method, cfID string,
 	p cachePolicy, forCache bool, validators http.Header) (u *url.URL, status int, refusal string) {
 	u = CustomOriginURL(o, path, r.TLS != nil)
-	or := e.NewOriginRequest(r.Context(), r, "", "", cfID)
+	// The origin request has a context of its own, cancelled when the
+	// origin stalls mid-body (readTimeoutBody) or when this returns.
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	or := e.NewOriginRequest(ctx, r, "", "", cfID)
 	or.URL, or.Host, or.RequestURI, or.TLS, or.Method = u, u.Host, "", nil, method
 	applyPolicy(or, r, p, forCache)
 	for k, v := range validators {
@@ -138,7 +144,8 @@ func (e *Edge) fetchCustom(w http.ResponseWriter, r *http.Request, d *cloudfront
 			"origin", deref(o.Id), "url", u.Redacted(), "err", err)
 		return u, status, refusal
 	}
-	defer resp.Body.Close()
+	body := newReadTimeoutBody(resp.Body, read, cancel)
+	defer body.Close()
 	h := w.Header()
 	for k, vs := range resp.Header {
 		if !hopByHop[k] {
@@ -147,16 +154,68 @@ func (e *Edge) fetchCustom(w http.ResponseWriter, r *http.Request, d *cloudfront
 	}
 	w.WriteHeader(resp.StatusCode)
 	if method != http.MethodHead {
-		if _, err := io.Copy(w, resp.Body); err != nil {
+		if _, err := io.Copy(w, body); err != nil {
 			// A body cut short must not be cached: the answer is CloudFront's
-			// 502 (the recorder's part is discarded by the caller).
+			// 502, or 504 when the origin sent nothing for OriginReadTimeout
+			// (the recorder's part is discarded by the caller).
 			e.log.Warn("edge: custom origin response body failed", "cf_id", cfID, "distribution", d.ID,
 				"origin", deref(o.Id), "url", u.Redacted(), "err", err)
+			if body.timedOut() {
+				return u, http.StatusGatewayTimeout, ReasonOriginTimeout
+			}
 			return u, http.StatusBadGateway, ReasonOriginConnect
 		}
 	}
 	return u, resp.StatusCode, ""
 }
+
+// readTimeoutBody is an origin response body each Read of which must
+// complete within a timeout: CloudFront's OriginReadTimeout applies to
+// every wait for the origin, between packets of the body too, not only
+// to the wait for the response headers (which the transport's
+// ResponseHeaderTimeout covers). When a Read overruns, the origin
+// request's context is cancelled, which makes the blocked Read fail.
+type readTimeoutBody struct {
+	rc      io.ReadCloser
+	timeout time.Duration
+	timer   *time.Timer
+	fired   atomic.Bool
+}
+
+// newReadTimeoutBody wraps rc, calling cancel when a Read takes longer
+// than timeout.
+func newReadTimeoutBody(rc io.ReadCloser, timeout time.Duration, cancel context.CancelFunc) *readTimeoutBody {
+	b := &readTimeoutBody{rc: rc, timeout: timeout}
+	b.timer = time.AfterFunc(timeout, func() {
+		b.fired.Store(true)
+		cancel()
+	})
+	b.timer.Stop()
+	return b
+}
+
+// Read reads from the body, for at most the timeout.
+func (b *readTimeoutBody) Read(p []byte) (int, error) {
+	if b.fired.Load() {
+		return 0, context.DeadlineExceeded
+	}
+	b.timer.Reset(b.timeout)
+	n, err := b.rc.Read(p)
+	b.timer.Stop()
+	if err != nil && err != io.EOF && b.fired.Load() {
+		err = context.DeadlineExceeded
+	}
+	return n, err
+}
+
+// Close stops the timer and closes the body.
+func (b *readTimeoutBody) Close() error {
+	b.timer.Stop()
+	return b.rc.Close()
+}
+
+// timedOut reports whether a Read overran the timeout.
+func (b *readTimeoutBody) timedOut() bool { return b.fired.Load() }
 
 // statusRecorder remembers the status written through it.
 type statusRecorder struct {

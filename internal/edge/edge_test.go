@@ -85,6 +85,40 @@ func TestNewOriginRequest(t *testing.T) {
 	}
 }
 
+// TestNewOriginRequestBodyHeaders: the headers describing a body go to
+// the origin only with a body.
+func TestNewOriginRequestBodyHeaders(t *testing.T) {
+	e := New(Config{})
+	tests := []struct {
+		method string
+		body   bool
+	}{
+		{http.MethodGet, false},
+		{http.MethodHead, false},
+		{http.MethodOptions, false},
+		{http.MethodPut, true},
+		{http.MethodPost, true},
+		{http.MethodPatch, true},
+		{http.MethodDelete, true},
+	}
+	for _, tt := range tests {
+		v := httptest.NewRequest(tt.method, "http://d1.cloudfront.localhost/a", strings.NewReader("x"))
+		for _, k := range bodyHeaders {
+			v.Header.Set(k, "v-"+k)
+		}
+		or := e.NewOriginRequest(context.Background(), v, "us-east-1", "/b/a", "ID")
+		for _, k := range bodyHeaders {
+			got := or.Header.Get(k)
+			if want := map[bool]string{true: "v-" + k, false: ""}[tt.body]; got != want {
+				t.Errorf("%s: origin header %s = %q, want %q", tt.method, k, got, want)
+			}
+		}
+		if (or.Body != http.NoBody) != tt.body {
+			t.Errorf("%s: body forwarded = %v", tt.method, or.Body != http.NoBody)
+		}
+	}
+}
+
 func TestCfIDAndVia(t *testing.T) {
 	id := newCfID()
 	if len(id) != 56 || !strings.HasSuffix(id, "==") || strings.ContainsAny(id, "+/") {

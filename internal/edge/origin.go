@@ -24,14 +24,18 @@ const userAgent = "Amazon CloudFront"
 
 // forwardedHeaders are the viewer headers an origin request always
 // carries: Range and the conditional headers (spec §5.5; dropped again by
-// applyPolicy when the cache fetches a whole object), and for methods
-// with a body what describes the body. Other viewer headers, query
+// applyPolicy when the cache fetches a whole object); for methods with a
+// body, bodyHeaders too. Other viewer headers, query
 // strings and cookies are forwarded only as the behavior's cache policy
 // and origin request policy (or legacy ForwardedValues) say: applyPolicy.
 var forwardedHeaders = []string{
 	"Range", "If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since",
-	"Content-Type", "Content-Md5", "Content-Encoding", "Content-Disposition", "Content-Language",
 }
+
+// bodyHeaders describe a request's body: an origin request carries them
+// only for methods that forward the viewer's body (not GET, HEAD or
+// OPTIONS), unless a policy forwards them (applyPolicy).
+var bodyHeaders = []string{"Content-Type", "Content-Md5", "Content-Encoding", "Content-Disposition", "Content-Language"}
 
 // OriginAccess is the identity an origin request is made as, and the
 // condition keys that come with it.
@@ -128,7 +132,8 @@ func originHost(region string) string {
 // CachingOptimized policy and ForwardedValues QueryString=false do),
 // forwardedHeaders, User-Agent "Amazon CloudFront", X-Amz-Cf-Id cfID,
 // Via, and X-Forwarded-For with the viewer's address appended. Only
-// methods other than GET, HEAD and OPTIONS carry the viewer's body.
+// methods other than GET, HEAD and OPTIONS carry the viewer's body and
+// the headers that describe it (bodyHeaders).
 func (e *Edge) NewOriginRequest(ctx context.Context, r *http.Request, region, path, cfID string) *http.Request {
 	u := &url.URL{Path: path}
 	h := make(http.Header, len(forwardedHeaders)+4)
@@ -157,6 +162,11 @@ func (e *Edge) NewOriginRequest(ctx context.Context, r *http.Request, region, pa
 	switch r.Method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions:
 	default:
+		for _, k := range bodyHeaders {
+			if v, ok := r.Header[k]; ok {
+				h[k] = append([]string(nil), v...)
+			}
+		}
 		or.Body, or.ContentLength = r.Body, r.ContentLength
 		or.TransferEncoding = r.TransferEncoding
 		if r.ContentLength >= 0 && len(r.TransferEncoding) == 0 {

@@ -45,6 +45,12 @@ func (e *Edge) policyFor(d *cloudfront.DistributionView, b Behavior) cachePolicy
 	return p
 }
 
+// forwardsNoCookies reports whether neither the cache policy nor the
+// origin request policy (legacy: Cookies Forward) sends any viewer cookie
+// to the origin: CloudFront then removes Set-Cookie from the origin's
+// responses (fetch).
+func (p cachePolicy) forwardsNoCookies() bool { return cache.SelectsNothing(p.cookies) }
+
 // policyKey names a resolved cache policy: the account that sees it, the
 // cache policy id and the origin request policy id.
 type policyKey struct{ account, cache, origin string }
