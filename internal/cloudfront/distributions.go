@@ -289,17 +289,14 @@ func deleteDistribution(k *call) *awsapi.Error {
 	delete(s.state.Distributions, old.ID)
 	delete(s.state.Invalidations, old.ID)
 	s.hosts.Store(nil)
-	if e := s.commitLocked(func() {
+	if e := s.commitUnlock(func() {
 		s.state.Distributions[old.ID] = old
 		if hadInvs {
 			s.state.Invalidations[old.ID] = invs
 		}
 	}); e != nil {
-		s.mu.Unlock()
 		return e
 	}
-	s.mu.Unlock()
-	s.changed()
 	k.w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -131,12 +131,9 @@ func createOAC(k *call) *awsapi.Error {
 	}
 	rec := &oacRec{ID: id, Account: acct, ETag: s.newETag(), Config: cfg}
 	s.state.OACs[id] = rec
-	if e := s.commitLocked(func() { delete(s.state.OACs, id) }); e != nil {
-		s.mu.Unlock()
+	if e := s.commitUnlock(func() { delete(s.state.OACs, id) }); e != nil {
 		return e
 	}
-	s.mu.Unlock()
-	s.changed()
 	return k.writeResource(http.StatusCreated, "OriginAccessControl", oacDocument(rec), rec.ETag, k.location(oacKind+"/"+id))
 }
 
@@ -196,12 +193,9 @@ func updateOAC(k *call) *awsapi.Error {
 	}
 	rec := &oacRec{ID: old.ID, Account: acct, ETag: s.newETag(), Config: cfg}
 	s.state.OACs[rec.ID] = rec
-	if e := s.commitLocked(func() { s.state.OACs[old.ID] = old }); e != nil {
-		s.mu.Unlock()
+	if e := s.commitUnlock(func() { s.state.OACs[old.ID] = old }); e != nil {
 		return e
 	}
-	s.mu.Unlock()
-	s.changed()
 	return k.writeResource(http.StatusOK, "OriginAccessControl", oacDocument(rec), rec.ETag, "")
 }
 
@@ -225,12 +219,9 @@ func deleteOAC(k *call) *awsapi.Error {
 		return e
 	}
 	delete(s.state.OACs, k.id)
-	if e := s.commitLocked(func() { s.state.OACs[old.ID] = old }); e != nil {
-		s.mu.Unlock()
+	if e := s.commitUnlock(func() { s.state.OACs[old.ID] = old }); e != nil {
 		return e
 	}
-	s.mu.Unlock()
-	s.changed()
 	k.w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -156,12 +156,9 @@ func createOAI(k *call) *awsapi.Error {
 	}
 	rec := &oaiRec{ID: id, Account: acct, ETag: s.newETag(), CanonicalID: s.newOAICanonicalID(), Config: cfg}
 	s.state.OAIs[id] = rec
-	if e := s.commitLocked(func() { delete(s.state.OAIs, id) }); e != nil {
-		s.mu.Unlock()
+	if e := s.commitUnlock(func() { delete(s.state.OAIs, id) }); e != nil {
 		return e
 	}
-	s.mu.Unlock()
-	s.changed()
 	return k.writeResource(http.StatusCreated, "CloudFrontOriginAccessIdentity", oaiDocument(rec), rec.ETag, k.location(oaiPathPrefix+id))
 }
 
@@ -221,12 +218,9 @@ func updateOAI(k *call) *awsapi.Error {
 	}
 	rec := &oaiRec{ID: old.ID, Account: acct, ETag: s.newETag(), CanonicalID: old.CanonicalID, Config: cfg}
 	s.state.OAIs[rec.ID] = rec
-	if e := s.commitLocked(func() { s.state.OAIs[old.ID] = old }); e != nil {
-		s.mu.Unlock()
+	if e := s.commitUnlock(func() { s.state.OAIs[old.ID] = old }); e != nil {
 		return e
 	}
-	s.mu.Unlock()
-	s.changed()
 	return k.writeResource(http.StatusOK, "CloudFrontOriginAccessIdentity", oaiDocument(rec), rec.ETag, "")
 }
 
@@ -251,12 +245,9 @@ func deleteOAI(k *call) *awsapi.Error {
 		return e
 	}
 	delete(s.state.OAIs, k.id)
-	if e := s.commitLocked(func() { s.state.OAIs[old.ID] = old }); e != nil {
-		s.mu.Unlock()
+	if e := s.commitUnlock(func() { s.state.OAIs[old.ID] = old }); e != nil {
 		return e
 	}
-	s.mu.Unlock()
-	s.changed()
 	k.w.WriteHeader(http.StatusNoContent)
 	return nil
 }

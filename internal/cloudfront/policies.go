@@ -327,12 +327,9 @@ func createCachePolicy(k *call) *awsapi.Error {
 	id := s.newPolicyID()
 	rec := &cachePolicyRec{ID: id, Account: acct, ETag: s.newETag(), Modified: policyModifiedNow(s), Config: cfg}
 	s.state.CachePolicies[id] = rec
-	if e := s.commitLocked(func() { delete(s.state.CachePolicies, id) }); e != nil {
-		s.mu.Unlock()
+	if e := s.commitUnlock(func() { delete(s.state.CachePolicies, id) }); e != nil {
 		return e
 	}
-	s.mu.Unlock()
-	s.changed()
 	v := policyView{id: id, etag: rec.ETag, modified: rec.Modified}
 	return k.writeResource(http.StatusCreated, "CachePolicy", cachePolicyDocument(v, cfg), rec.ETag, k.location(cachePolicyKind+"/"+id))
 }
@@ -403,12 +400,9 @@ func updateCachePolicy(k *call) *awsapi.Error {
 	old := s.state.CachePolicies[k.id]
 	rec := &cachePolicyRec{ID: k.id, Account: acct, ETag: s.newETag(), Modified: policyModifiedNow(s), Config: cfg}
 	s.state.CachePolicies[k.id] = rec
-	if e := s.commitLocked(func() { s.state.CachePolicies[k.id] = old }); e != nil {
-		s.mu.Unlock()
+	if e := s.commitUnlock(func() { s.state.CachePolicies[k.id] = old }); e != nil {
 		return e
 	}
-	s.mu.Unlock()
-	s.changed()
 	v = policyView{id: k.id, etag: rec.ETag, modified: rec.Modified}
 	return k.writeResource(http.StatusOK, "CachePolicy", cachePolicyDocument(v, cfg), rec.ETag, "")
 }
@@ -437,12 +431,9 @@ func deleteCachePolicy(k *call) *awsapi.Error {
 	}
 	old := s.state.CachePolicies[k.id]
 	delete(s.state.CachePolicies, k.id)
-	if e := s.commitLocked(func() { s.state.CachePolicies[k.id] = old }); e != nil {
-		s.mu.Unlock()
+	if e := s.commitUnlock(func() { s.state.CachePolicies[k.id] = old }); e != nil {
 		return e
 	}
-	s.mu.Unlock()
-	s.changed()
 	k.w.WriteHeader(http.StatusNoContent)
 	return nil
 }
@@ -544,12 +535,9 @@ func createOriginRequestPolicy(k *call) *awsapi.Error {
 	id := s.newPolicyID()
 	rec := &originRequestPolicyRec{ID: id, Account: acct, ETag: s.newETag(), Modified: policyModifiedNow(s), Config: cfg}
 	s.state.ORPolicies[id] = rec
-	if e := s.commitLocked(func() { delete(s.state.ORPolicies, id) }); e != nil {
-		s.mu.Unlock()
+	if e := s.commitUnlock(func() { delete(s.state.ORPolicies, id) }); e != nil {
 		return e
 	}
-	s.mu.Unlock()
-	s.changed()
 	v := policyView{id: id, etag: rec.ETag, modified: rec.Modified}
 	return k.writeResource(http.StatusCreated, "OriginRequestPolicy", originRequestPolicyDocument(v, cfg), rec.ETag, k.location(orPolicyKind+"/"+id))
 }
@@ -618,12 +606,9 @@ func updateOriginRequestPolicy(k *call) *awsapi.Error {
 	old := s.state.ORPolicies[k.id]
 	rec := &originRequestPolicyRec{ID: k.id, Account: acct, ETag: s.newETag(), Modified: policyModifiedNow(s), Config: cfg}
 	s.state.ORPolicies[k.id] = rec
-	if e := s.commitLocked(func() { s.state.ORPolicies[k.id] = old }); e != nil {
-		s.mu.Unlock()
+	if e := s.commitUnlock(func() { s.state.ORPolicies[k.id] = old }); e != nil {
 		return e
 	}
-	s.mu.Unlock()
-	s.changed()
 	v = policyView{id: k.id, etag: rec.ETag, modified: rec.Modified}
 	return k.writeResource(http.StatusOK, "OriginRequestPolicy", originRequestPolicyDocument(v, cfg), rec.ETag, "")
 }
@@ -653,12 +638,9 @@ func deleteOriginRequestPolicy(k *call) *awsapi.Error {
 	}
 	old := s.state.ORPolicies[k.id]
 	delete(s.state.ORPolicies, k.id)
-	if e := s.commitLocked(func() { s.state.ORPolicies[k.id] = old }); e != nil {
-		s.mu.Unlock()
+	if e := s.commitUnlock(func() { s.state.ORPolicies[k.id] = old }); e != nil {
 		return e
 	}
-	s.mu.Unlock()
-	s.changed()
 	k.w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -116,6 +116,18 @@ func (s *Service) commitLocked(undo func()) *awsapi.Error {
 	return nil
 }
 
+// commitUnlock ends a change made under the write lock: it commits it
+// (commitLocked, calling undo on failure), releases the lock, and on
+// success tells the listeners (changed).
+func (s *Service) commitUnlock(undo func()) *awsapi.Error {
+	e := s.commitLocked(undo)
+	s.mu.Unlock()
+	if e == nil {
+		s.changed()
+	}
+	return e
+}
+
 // changed tells the listeners; call it after releasing the lock.
 func (s *Service) changed() {
 	for _, f := range s.listeners {

@@ -211,12 +211,9 @@ func (s *Service) retag(k *call, arn string, edit func([]Tag) []Tag) *awsapi.Err
 	rec := *old
 	rec.Tags = tags
 	s.state.Distributions[old.ID] = &rec
-	if e := s.commitLocked(func() { s.state.Distributions[old.ID] = old }); e != nil {
-		s.mu.Unlock()
+	if e := s.commitUnlock(func() { s.state.Distributions[old.ID] = old }); e != nil {
 		return e
 	}
-	s.mu.Unlock()
-	s.changed()
 	k.w.WriteHeader(http.StatusNoContent)
 	return nil
 }
