@@ -53,7 +53,8 @@ func CachedErrorFinding(c CachedError) Finding {
 		Summary: fmt.Sprintf("CachedError: the edge answered from a cached %s without asking the origin; "+
 			"the error stays cached (ErrorCachingMinTTL or the origin's max-age) for %d s more, whatever the origin says now.", what, secs),
 		Evidence: evidence,
-		Fix: fmt.Sprintf("Fix the original cause below, then wait %d s or invalidate %s: aws cloudfront create-invalidation --distribution-id %s --paths '%s'",
-			secs, c.Path, c.Distribution, inv),
+		Fix: &Fix{Summary: fmt.Sprintf("Fix the original cause below, then wait %d s or invalidate %s", secs, c.Path),
+			Commands:   []string{fmt.Sprintf("aws cloudfront create-invalidation --distribution-id %s --paths '%s'", c.Distribution, inv)},
+			Unverified: "an invalidation acts on the live cache, which an exported configuration does not hold"},
 	}
 }

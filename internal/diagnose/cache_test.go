@@ -25,7 +25,7 @@ func TestCachedErrorFinding(t *testing.T) {
 		if f.ID != "CACHE-ERROR-TTL" || f.Certainty != Definite {
 			t.Errorf("%s: %s %s", tt.name, f.ID, f.Certainty)
 		}
-		all := f.Summary + "\n" + strings.Join(f.Evidence, "\n") + "\n" + f.Fix
+		all := f.Summary + "\n" + strings.Join(f.Evidence, "\n") + "\n" + f.Fix.String()
 		for _, w := range tt.want {
 			if !strings.Contains(all, w) {
 				t.Errorf("%s: %q missing from\n%s", tt.name, w, all)

@@ -22,8 +22,9 @@ type Finding struct {
 	Summary   string    `json:"summary"`
 	// Evidence lists the facts and statements involved.
 	Evidence []string `json:"evidence"`
-	// Fix is a concrete change: a statement, a CLI command.
-	Fix string `json:"fix"`
+	// Fix is the remedy as a concrete change (fix.go); nil when there is
+	// nothing to change (a lookalike the caller only needs to know about).
+	Fix *Fix `json:"fix"`
 }
 
 // Explanation is the answer to "why did this request get this status".

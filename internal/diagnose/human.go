@@ -22,8 +22,30 @@ func (x *Explanation) Human() string {
 		for _, e := range f.Evidence {
 			b.WriteString("  evidence: " + e + "\n")
 		}
-		if f.Fix != "" {
-			b.WriteString("  fix: " + f.Fix + "\n")
+		if f.Fix != nil {
+			b.WriteString("  fix: " + f.Fix.Summary + "\n")
+			for _, c := range f.Fix.Commands {
+				b.WriteString("    $ " + c + "\n")
+			}
+			if f.Fix.Terraform != "" {
+				b.WriteString("    terraform: " + f.Fix.Terraform + "\n")
+			}
+			if len(f.Fix.Statement) > 0 {
+				b.WriteString("    statement: " + string(f.Fix.Statement) + "\n")
+			}
+			switch {
+			case f.Fix.Verified:
+				b.WriteString("    verified: the request succeeds with this change, and no probe gains access (")
+				for i, p := range f.Fix.Probes {
+					if i > 0 {
+						b.WriteString(", ")
+					}
+					b.WriteString(p.Name)
+				}
+				b.WriteString(")\n")
+			case f.Fix.Unverified != "":
+				b.WriteString("    not verified: " + f.Fix.Unverified + "\n")
+			}
 		}
 	}
 	if len(x.Trace) > 0 {

@@ -82,8 +82,8 @@ func kmsFinding(rec *traces.Record) (Finding, bool) {
 			Summary: "a CloudFront origin access identity cannot use KMS keys: an OAI reads objects as a principal no key " +
 				"policy can name, so SSE-KMS objects behind an OAI are always denied (403 AccessDenied)",
 			Evidence: []string{rec.KMS.Action + " on " + rec.KMS.KeyARN + " denied to " + principalName(rec)},
-			Fix: "migrate the distribution from the OAI to origin access control (OAC) and add the " +
-				"AllowCloudFrontServicePrincipalSSE-KMS statement to the key policy, or re-encrypt the objects with SSE-S3 (AES256)"}, true
+			Fix: textFix("migrate the distribution from the OAI to origin access control (OAC) and add the " +
+				"AllowCloudFrontServicePrincipalSSE-KMS statement to the key policy, or re-encrypt the objects with SSE-S3 (AES256)")}, true
 	case rec.KMS != nil:
 		return kmsKeyPolicyFinding(rec), true
 	case rec.ErrorCode == "KMS.DisabledException" || rec.ErrorCode == "KMS.KMSInvalidStateException":
@@ -91,19 +91,22 @@ func kmsFinding(rec *traces.Record) (Finding, bool) {
 		f := Finding{ID: "KMS-STATE", Certainty: Not403, Evidence: rec.Notes}
 		if rec.ErrorCode == "KMS.DisabledException" {
 			f.Summary = "the object's KMS key is disabled, so S3 cannot use it; S3 answers 400 " + rec.ErrorCode + ", not 403"
-			f.Fix = "aws kms enable-key --key-id " + arn
+			f.Fix = &Fix{Summary: "enable the key", Commands: []string{"aws kms enable-key --key-id " + arn},
+				Change: &Change{Kind: ChangeKeyEnable, KeyID: arn}}
 		} else {
 			f.Summary = "the object's KMS key is pending deletion, so S3 cannot use it; S3 answers 400 " + rec.ErrorCode + ", not 403"
-			f.Fix = "aws kms cancel-key-deletion --key-id " + arn + " && aws kms enable-key --key-id " + arn +
-				" (a cancelled deletion leaves the key disabled); once the key is deleted, objects encrypted under it are lost"
+			f.Fix = &Fix{Summary: "cancel the key's deletion and enable it (a cancelled deletion leaves the key disabled); " +
+				"once the key is deleted, objects encrypted under it are lost",
+				Commands: []string{"aws kms cancel-key-deletion --key-id " + arn, "aws kms enable-key --key-id " + arn},
+				Change:   &Change{Kind: ChangeKeyEnable, KeyID: arn}}
 		}
 		return f, true
 	case rec.ErrorCode == "InvalidArgument" && (hasNote(rec.Notes, "only SigV4-signed requests may read") || hasNote(rec.Notes, "only SigV4-signed requests may use")):
 		return Finding{ID: "KMS-ANON", Certainty: Not403,
 			Summary:  "an anonymous (unsigned) request cannot read an SSE-KMS object: S3 answers 400 InvalidArgument, requiring Signature Version 4",
 			Evidence: rec.Notes,
-			Fix: "read it with signed requests: behind CloudFront use a REST origin with origin access control (not a website endpoint or public access), " +
-				"and allow cloudfront.amazonaws.com kms:Decrypt in the key policy; or re-encrypt public objects with SSE-S3 (AES256)"}, true
+			Fix: textFix("read it with signed requests: behind CloudFront use a REST origin with origin access control (not a website endpoint or public access), " +
+				"and allow cloudfront.amazonaws.com kms:Decrypt in the key policy; or re-encrypt public objects with SSE-S3 (AES256)")}, true
 	}
 	return Finding{}, false
 }
@@ -140,26 +143,27 @@ func kmsKeyPolicyFinding(rec *traces.Record) Finding {
 	switch k.Decision.Reason {
 	case kms.ReasonExplicitDenyKeyPolicy:
 		f.Summary = "a Deny statement of the key policy of " + k.KeyARN + " matches " + k.Action + " for " + who
-		f.Fix = "narrow the Deny statement of the key policy of " + k.KeyARN
+		f.Fix = textFix("narrow the Deny statement of the key policy of " + k.KeyARN)
 		if tr != nil {
 			if st := decidingStatement(&tr.KeyPolicy); st != nil {
-				f.Fix = "narrow Deny statement " + stmtLabel(st) + " of the key policy of " + k.KeyARN
+				f.Fix = textFix("narrow Deny statement " + stmtLabel(st) + " of the key policy of " + k.KeyARN)
 			}
 		}
 		return f
 	case kms.ReasonExplicitDenyIdentityPolicy:
 		f.Summary = "a Deny statement of the identity policy " + k.Decision.By + " matches " + k.Action + " on " + k.KeyARN
-		f.Fix = "narrow the Deny statement of " + k.Decision.By
+		f.Fix = textFix("narrow the Deny statement of " + k.Decision.By)
 		return f
 	case kms.ReasonNoIdentityPolicyAllow, kms.ReasonCrossAccountNoIdentityAllow:
-		f.Fix = "attach an identity policy to " + who + " allowing it: " +
-			mustJSON(map[string]any{"Sid": "AllowUseOfTheKeyThroughS3", "Effect": "Allow", "Action": k.Action, "Resource": k.KeyARN})
+		st := map[string]any{"Sid": "AllowUseOfTheKeyThroughS3", "Effect": "Allow", "Action": k.Action, "Resource": k.KeyARN}
+		f.Fix = &Fix{Summary: "attach an identity policy to " + who + " allowing it: " + mustJSON(st), Statement: rawJSON(st)}
 		return f
 	}
 	if managed {
 		f.Summary += "; the key is the AWS managed key aws/s3, whose policy allows only its own account's principals through S3 and cannot be edited"
-		f.Fix = "re-encrypt the objects with a customer managed key (aws s3 cp s3://" + rec.Bucket + "/ s3://" + rec.Bucket +
-			"/ --recursive --sse aws:kms --sse-kms-key-id KEY_ARN) whose key policy allows " + who + " " + k.Action
+		f.Fix = &Fix{Summary: "re-encrypt the objects with a customer managed key whose key policy allows " + who + " " + k.Action,
+			Commands:   []string{"aws s3 cp s3://" + rec.Bucket + "/ s3://" + rec.Bucket + "/ --recursive --sse aws:kms --sse-kms-key-id KEY_ARN"},
+			Unverified: "the objects must be re-encrypted: not a configuration change"}
 		return f
 	}
 	var stmt map[string]any
@@ -181,9 +185,16 @@ func kmsKeyPolicyFinding(rec *traces.Record) Finding {
 		stmt = map[string]any{"Sid": "AllowUseOfTheKeyThroughS3", "Effect": "Allow", "Principal": principal,
 			"Action": k.Action, "Resource": "*"}
 	}
-	f.Fix = "add this statement to the key policy of " + k.KeyARN + ": " + mustJSON(stmt)
+	f.Fix = &Fix{Summary: "add this statement to the key policy of " + k.KeyARN + ": " + mustJSON(stmt),
+		Statement: rawJSON(stmt),
+		Commands: []string{"aws kms get-key-policy --key-id " + k.KeyARN + " --policy-name default --query Policy --output text > key-policy.json",
+			"# add the statement to key-policy.json's Statement list, then:",
+			"aws kms put-key-policy --key-id " + k.KeyARN + " --policy-name default --policy file://key-policy.json"},
+		Terraform: "aws_kms_key.policy (the key policy document) gains the statement",
+		Change:    &Change{Kind: ChangeKeyPolicyStatement, KeyID: k.KeyARN, Sid: stmt["Sid"].(string), Statement: rawJSON(stmt)}}
 	if tr != nil && tr.CrossAccount && rec.Principal.Type != identity.Root {
-		f.Fix += "; and, as the caller is in another account, attach to it an identity policy allowing " + k.Action + " on " + k.KeyARN
+		f.Fix.Summary += "; and, as the caller is in another account, attach to it an identity policy allowing " + k.Action + " on " + k.KeyARN
+		f.Fix.Change = nil
 	}
 	return f
 }

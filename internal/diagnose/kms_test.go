@@ -48,7 +48,7 @@ func TestExplainKMS(t *testing.T) {
 	}
 	f := x.Findings[0]
 	for _, want := range []string{"AllowCloudFrontServicePrincipalSSE-KMS", `"AWS:SourceArn":"` + dist + `"`, `"Service":"cloudfront.amazonaws.com"`, "kms:Decrypt", keyARN} {
-		if !strings.Contains(f.Fix, want) {
+		if !strings.Contains(f.Fix.String(), want) {
 			t.Errorf("fix lacks %s: %s", want, f.Fix)
 		}
 	}
@@ -63,7 +63,7 @@ func TestExplainKMS(t *testing.T) {
 		Notes: []string{"KMS answered KMS.DisabledException: " + keyARN + " is disabled."}}
 	x = ExplainS3(&state)
 	if len(x.Findings) != 1 || x.Findings[0].ID != "KMS-STATE" || x.Findings[0].Certainty != Not403 ||
-		x.Findings[0].Fix != "aws kms enable-key --key-id "+keyARN {
+		x.Findings[0].Fix.Commands[0] != "aws kms enable-key --key-id "+keyARN {
 		t.Errorf("disabled key: %+v", x.Findings)
 	}
 	anon := traces.Record{Principal: anonymous, Status: 400, ErrorCode: "InvalidArgument", Checks: []traces.Check{get},
@@ -94,7 +94,7 @@ func TestExplainKMSThroughOAI(t *testing.T) {
 	rec := traces.Record{Principal: oai, Status: 403, ErrorCode: "AccessDenied", Bucket: "b", Key: "k", Operation: "GetObject",
 		KMS: &traces.KMSCheck{KeyARN: keyARN, Action: "kms:Decrypt", Reason: "denied", Decision: d, Trace: tr}}
 	x := ExplainS3(&rec)
-	if len(x.Findings) != 1 || x.Findings[0].ID != "KMS-OAI" || !strings.Contains(x.Findings[0].Fix, "origin access control") {
+	if len(x.Findings) != 1 || x.Findings[0].ID != "KMS-OAI" || !strings.Contains(x.Findings[0].Fix.String(), "origin access control") {
 		t.Fatalf("findings %+v", x.Findings)
 	}
 }

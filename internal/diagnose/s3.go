@@ -79,7 +79,9 @@ func s3Finding(rec *traces.Record, c *traces.Check, tr *authz.Trace, results []a
 		return Finding{ID: "OBJ-ARCHIVED", Certainty: Definite,
 			Summary:  "the object is in an archive storage class and must be restored before it can be read",
 			Evidence: rec.Notes,
-			Fix:      "aws s3api restore-object --bucket " + rec.Bucket + " --key " + shellQuote(rec.Key) + " --restore-request Days=7, or copy it to a readable storage class"}, true
+			Fix: &Fix{Summary: "restore the object, or copy it to a readable storage class (and exclude the CDN's prefixes from lifecycle transitions)",
+				Commands:   []string{"aws s3api restore-object --bucket " + rec.Bucket + " --key " + shellQuote(rec.Key) + " --restore-request Days=7"},
+				Unverified: "restoring an object is not a configuration change"}}, true
 	}
 	if c == nil || len(results) == 0 {
 		return Finding{}, false
@@ -90,7 +92,9 @@ func s3Finding(rec *traces.Record, c *traces.Check, tr *authz.Trace, results []a
 			return Finding{ID: "KEY-MISSING", Certainty: Not403,
 				Summary:  "the key does not exist; the caller may list the bucket, so S3 answers 404 NoSuchKey instead of 403",
 				Evidence: rec.Notes,
-				Fix:      "upload s3://" + rec.Bucket + "/" + rec.Key + ", or correct the key (keys are case-sensitive)"}, true
+				Fix: &Fix{Summary: "upload s3://" + rec.Bucket + "/" + rec.Key + ", or correct the key (keys are case-sensitive)",
+					Commands:   []string{"aws s3 cp FILE s3://" + rec.Bucket + "/" + rec.Key},
+					Unverified: "uploading an object is not a configuration change"}}, true
 		}
 		return Finding{}, false
 	}
@@ -108,8 +112,10 @@ func s3Finding(rec *traces.Record, c *traces.Check, tr *authz.Trace, results []a
 		return Finding{ID: "KEY-MISSING", Certainty: Definite,
 			Summary:  "the key does not exist, and the caller may not s3:ListBucket, so S3 hides the 404 behind 403 AccessDenied",
 			Evidence: evidence,
-			Fix: "upload the object, or correct the key (keys are case-sensitive); to get honest 404s, allow s3:ListBucket on the bucket: " +
-				statementJSON("AllowListForHonest404", principalElement(rec), "s3:ListBucket", "arn:aws:s3:::"+bucket)}, true
+			Fix: &Fix{Summary: "upload the object, or correct the key (keys are case-sensitive); to get honest 404s, allow s3:ListBucket on the bucket: " +
+				statementJSON("AllowListForHonest404", principalElement(rec), "s3:ListBucket", "arn:aws:s3:::"+bucket),
+				Commands:   []string{"aws s3 cp FILE s3://" + bucket + "/" + rec.Key},
+				Unverified: "uploading an object is not a configuration change"}}, true
 	case authz.ReasonExplicitDenyBucketPolicy, authz.ReasonExplicitDenyIdentityPolicy:
 		step, st, _ := tr.Deciding(policy.ExplicitDeny)
 		id, summary := "POL-EXPLICIT-DENY", "an explicit Deny statement matches the request; a Deny beats every Allow"
@@ -128,11 +134,23 @@ func s3Finding(rec *traces.Record, c *traces.Check, tr *authz.Trace, results []a
 				}
 			}
 		}
-		fix := "remove or narrow the Deny statement"
+		fix := textFix("remove or narrow the Deny statement")
 		if step != nil && st != nil {
-			fix = "narrow Deny statement " + stmtLabel(st) + " in the " + step.Name
+			fix = textFix("narrow Deny statement " + stmtLabel(st) + " in the " + step.Name)
+			if id == "POL-TLS-HTTP" {
+				fix.Summary = "serve viewers over HTTPS only: set the cache behavior's ViewerProtocolPolicy to redirect-to-https " +
+					"(CloudFront then reaches S3 over HTTPS), or narrow Deny statement " + stmtLabel(st) + " in the " + step.Name
+				fix.Terraform = "viewer_protocol_policy = \"redirect-to-https\" in the cache behavior"
+			}
 			if id == "POL-EXPLICIT-DENY-NETWORK" && rec.Principal.Type.String() == "AWSService" {
-				fix += ": exempt the distribution inside the Deny with \"StringNotEquals\": {\"AWS:SourceArn\": \"<distribution ARN>\"}"
+				src := "<distribution ARN>"
+				if v, ok := c.Context.Values("aws:sourcearn"); ok && len(v) > 0 {
+					src = v[0]
+				}
+				fix.Summary += ": exempt the distribution inside the Deny with \"StringNotEquals\": {\"AWS:SourceArn\": \"" + src + "\"}"
+				if src != "<distribution ARN>" && bucket != "" {
+					fix.Change = &Change{Kind: ChangeBucketPolicyExempt, Bucket: bucket, Sid: stmtRef(st), Value: src}
+				}
 			}
 		}
 		return Finding{ID: id, Certainty: Definite, Summary: summary, Evidence: evidence, Fix: fix}, true
@@ -140,29 +158,61 @@ func s3Finding(rec *traces.Record, c *traces.Check, tr *authz.Trace, results []a
 		return Finding{ID: "POL-OBJECT-OWNERSHIP", Certainty: Definite,
 			Summary:  "another account owns the object, so the bucket policy cannot grant access to it and the object ACL does not",
 			Evidence: evidence,
-			Fix: "make the bucket owner own every object: aws s3api put-bucket-ownership-controls --bucket " + bucket +
-				" --ownership-controls 'Rules=[{ObjectOwnership=BucketOwnerEnforced}]' (or have the writer use --acl bucket-owner-full-control and copy the object onto itself as the bucket owner)"}, true
+			Fix: &Fix{Summary: "make the bucket owner own every object with BucketOwnerEnforced (or have the writer use --acl bucket-owner-full-control and copy the object onto itself as the bucket owner)",
+				Commands:  []string{"aws s3api put-bucket-ownership-controls --bucket " + bucket + " --ownership-controls 'Rules=[{ObjectOwnership=BucketOwnerEnforced}]'"},
+				Terraform: "aws_s3_bucket_ownership_controls: rule { object_ownership = \"BucketOwnerEnforced\" }",
+				Change:    &Change{Kind: ChangeOwnership, Bucket: bucket, Value: "BucketOwnerEnforced"}}}, true
 	case authz.ReasonBPAIgnoredACL, authz.ReasonBPARestrictPublicBucket:
 		return Finding{ID: "POL-BPA-PUBLIC", Certainty: Definite,
 			Summary:  "Block Public Access neutralises the public grant that would allow this request (" + string(res.Reason) + ")",
 			Evidence: evidence,
-			Fix:      "serve through CloudFront with origin access control instead of public access; or deliberately turn the setting off: aws s3api put-public-access-block --bucket " + bucket + " --public-access-block-configuration ..."}, true
+			Fix:      textFix("serve through CloudFront with origin access control instead of public access; or deliberately turn the setting off: aws s3api put-public-access-block --bucket " + bucket + " --public-access-block-configuration ...")}, true
 	case authz.ReasonCrossAccountNoIdentityAllow:
 		return Finding{ID: "POL-NO-ALLOW", Certainty: Definite,
 			Summary:  "a cross-account request needs an Allow on both sides; the bucket side allows, the caller's own identity policies do not",
 			Evidence: evidence,
-			Fix:      "attach an identity policy to " + principalName(rec) + " allowing " + in.Action + " on " + in.Resource}, true
+			Fix:      textFix("attach an identity policy to " + principalName(rec) + " allowing " + in.Action + " on " + in.Resource)}, true
 	}
-	fix := "add a bucket-policy statement: " + statementJSON("Allow"+strings.TrimPrefix(in.Action, "s3:"), principalElement(rec), in.Action, in.Resource)
+	sid := "Allow" + strings.TrimPrefix(in.Action, "s3:")
+	stmt := map[string]any{"Sid": sid, "Effect": "Allow", "Principal": principalElement(rec), "Action": in.Action, "Resource": in.Resource}
+	if v, ok := c.Context.Values("aws:sourcearn"); ok && len(v) > 0 && rec.Principal.Type.String() == "AWSService" {
+		sid = "AllowCloudFrontServicePrincipal"
+		stmt["Sid"] = sid
+		stmt["Condition"] = map[string]any{"StringEquals": map[string]string{"AWS:SourceArn": v[0]}}
+	}
+	fix := &Fix{Summary: "add a bucket-policy statement: " + mustJSON(stmt), Statement: rawJSON(stmt),
+		Commands:  putBucketPolicyCommands(bucket),
+		Terraform: "aws_s3_bucket_policy.policy (the bucket policy document) gains the statement"}
+	if bucket != "" {
+		fix.Change = &Change{Kind: ChangeBucketPolicyStatement, Bucket: bucket, Sid: sid, Statement: rawJSON(stmt)}
+	}
 	if rec.Principal.IsAnonymous() {
-		fix += " (a public statement: Block Public Access, on by default for new buckets, refuses it until its " +
+		fix.Summary += " (a public statement: Block Public Access, on by default for new buckets, refuses it until its " +
 			"BlockPublicPolicy setting is turned off; to keep the bucket private, serve it through CloudFront with " +
 			"origin access control instead)"
+	}
+	if f, ok := sourceArnMismatch(rec, c, tr, bucket, evidence); ok {
+		return f, true
 	}
 	return Finding{ID: "POL-NO-ALLOW", Certainty: Definite,
 		Summary:  "no statement, ACL grant or ownership rule allows " + in.Action + " for " + principalName(rec),
 		Evidence: evidence,
 		Fix:      fix}, true
+}
+
+// stmtRef names a statement for Change.Sid: its Sid, or "#N" (its index).
+func stmtRef(st *policy.StatementTrace) string {
+	if st.Sid != "" {
+		return st.Sid
+	}
+	return "#" + strconv.Itoa(st.Index)
+}
+
+// putBucketPolicyCommands are the CLI commands that edit bucket's policy.
+func putBucketPolicyCommands(bucket string) []string {
+	return []string{"aws s3api get-bucket-policy --bucket " + bucket + " --query Policy --output text > policy.json",
+		"# add the statement to policy.json's Statement list (replacing the one with the same Sid), then:",
+		"aws s3api put-bucket-policy --bucket " + bucket + " --policy file://policy.json"}
 }
 
 func stmtLabel(st *policy.StatementTrace) string {
@@ -195,4 +245,87 @@ func statementJSON(sid string, principal any, action, resource string) string {
 
 func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// sourceArnMismatch is POL-SOURCEARN-MISMATCH: a denied CloudFront
+// origin request (service principal) where a bucket-policy Allow
+// statement names the service principal and matches the action and the
+// resource, and fails only on AWS:SourceArn or AWS:SourceAccount. The
+// evidence is the expected value (the request's) against the one written;
+// the fix is the statement with the right ARN.
+func sourceArnMismatch(rec *traces.Record, c *traces.Check, tr *authz.Trace, bucket string, evidence []string) (Finding, bool) {
+	if tr == nil || rec.Principal.Type.String() != "AWSService" {
+		return Finding{}, false
+	}
+	for i := range tr.Steps {
+		s := &tr.Steps[i]
+		if s.Source != authz.SourceBucketPolicy || s.Policy == nil {
+			continue
+		}
+		for j := range s.Policy.Statements {
+			st := &s.Policy.Statements[j]
+			if st.Applied || st.Effect != policy.EffectAllow || !st.Principal.Matched || !st.Action.Matched || !st.Resource.Matched {
+				continue
+			}
+			var ev []string
+			only := true
+			for _, cond := range st.Conditions {
+				if cond.Result {
+					continue
+				}
+				k := strings.ToLower(cond.Key)
+				if k != "aws:sourcearn" && k != "aws:sourceaccount" {
+					only = false
+					break
+				}
+				ev = append(ev, "statement "+stmtLabel(st)+": "+cond.Key+" is "+strings.Join(cond.PolicyValues, ", ")+
+					" in the policy; the request's is "+strings.Join(cond.RequestValues, ", "))
+			}
+			if !only || len(ev) == 0 {
+				continue
+			}
+			src := ""
+			if v, ok := c.Context.Values("aws:sourcearn"); ok && len(v) > 0 {
+				src = v[0]
+			}
+			sid := st.Sid
+			if sid == "" {
+				sid = "AllowCloudFrontServicePrincipal"
+			}
+			stmt := map[string]any{"Sid": sid, "Effect": "Allow",
+				"Principal": map[string]string{"Service": "cloudfront.amazonaws.com"},
+				"Action":    st.Action.Pattern, "Resource": st.Resource.Pattern,
+				"Condition": map[string]any{"StringEquals": map[string]string{"AWS:SourceArn": src}}}
+			if st.Action.Pattern == "" {
+				stmt["Action"] = c.Input.Action
+			}
+			if st.Resource.Pattern == "" {
+				stmt["Resource"] = c.Input.Resource
+			}
+			fix := &Fix{Summary: "correct the AWS:SourceArn of statement " + stmtLabel(st) + " to this distribution's ARN " + src +
+				" (during a migration, list both ARNs): " + mustJSON(stmt),
+				Statement: rawJSON(stmt), Commands: putBucketPolicyCommands(bucket),
+				Terraform: "aws_s3_bucket_policy: condition { test = \"StringEquals\", variable = \"AWS:SourceArn\", values = [aws_cloudfront_distribution.X.arn] }"}
+			if st.Sid != "" && bucket != "" && src != "" {
+				fix.Change = &Change{Kind: ChangeBucketPolicyStatement, Bucket: bucket, Sid: st.Sid, Statement: rawJSON(stmt)}
+			} else if bucket != "" && src != "" {
+				fix.Change = &Change{Kind: ChangeBucketPolicyStatement, Bucket: bucket, Sid: sid, Statement: rawJSON(stmt)}
+			}
+			return Finding{ID: "POL-SOURCEARN-MISMATCH", Certainty: Definite,
+				Summary: "the bucket policy allows CloudFront's service principal only for another distribution or account: " +
+					"statement " + stmtLabel(st) + " fails on " + strings.Join(condKeys(st), ", ") + " alone",
+				Evidence: append(append([]string(nil), evidence...), ev...), Fix: fix}, true
+		}
+	}
+	return Finding{}, false
+}
+
+func condKeys(st *policy.StatementTrace) []string {
+	var ks []string
+	for _, c := range st.Conditions {
+		if !c.Result {
+			ks = append(ks, c.Key)
+		}
+	}
+	return ks
 }

@@ -100,7 +100,7 @@ func TestExplainS3Findings(t *testing.T) {
 				t.Fatalf("findings %+v, want one %s", x.Findings, tt.id)
 			}
 			f := x.Findings[0]
-			if f.ID != tt.id || f.Certainty != tt.certainty || f.Fix == "" {
+			if f.ID != tt.id || f.Certainty != tt.certainty || f.Fix == nil {
 				t.Fatalf("finding %+v, want %s %s with a fix", f, tt.id, tt.certainty)
 			}
 			if tt.sid != "" && !strings.Contains(strings.Join(f.Evidence, "\n"), `"`+tt.sid+`"`) {

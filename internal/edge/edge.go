@@ -270,7 +270,7 @@ func (e *Edge) forward(w http.ResponseWriter, r *http.Request, d *cloudfront.Dis
 		return
 	}
 	defer res.release()
-	e.noteResult(out, d, res)
+	e.noteResult(out, d, res, r)
 	xcache := res.xcache
 	ce, found := customErrorFor(d.Config, res.resp.Status)
 	if !found {
@@ -318,8 +318,8 @@ func (e *Edge) sendOrRetry(w http.ResponseWriter, r *http.Request, res result, x
 // noteResult records, for Explain and the request log, what answered the
 // request: the origin request (a miss), the cached entry's origin request
 // (a hit), or a cached error with its remaining TTL.
-func (e *Edge) noteResult(out *Outcome, d *cloudfront.DistributionView, res result) {
-	l := link{distribution: d.ID, account: d.Account, status: res.resp.Status, access: res.access}
+func (e *Edge) noteResult(out *Outcome, d *cloudfront.DistributionView, res result, r *http.Request) {
+	l := link{distribution: d.ID, account: d.Account, status: res.resp.Status, access: res.access, viewer: viewerOf(r)}
 	switch {
 	case res.hit:
 		l.origin, l.access = res.resp.OriginRequestID, "edge cache"
@@ -335,6 +335,7 @@ func (e *Edge) noteResult(out *Outcome, d *cloudfront.DistributionView, res resu
 		}
 	case res.custom:
 		l.reason, l.access = ReasonCustomOrigin, res.customURL
+		l.website = websiteRequestID(d, res)
 		out.OriginAccess = res.access
 	default:
 		l.origin = res.originID

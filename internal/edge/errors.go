@@ -124,7 +124,7 @@ func errorPage(status int, text, requestID string) string {
 // distribution's owner, or to the operator when account is "").
 func (e *Edge) refuse(w http.ResponseWriter, r *http.Request, out *Outcome, account string, status int, reason string) {
 	out.Status, out.Reason, out.XCache = status, reason, "Error"
-	e.links.put(out.RequestID, link{distribution: out.DistributionID, account: account, status: status, reason: reason})
+	e.links.put(out.RequestID, link{distribution: out.DistributionID, account: account, status: status, reason: reason, viewer: viewerOf(r)})
 	body := errorPage(status, reasons[reason].page, out.RequestID)
 	h := w.Header()
 	h.Set("Server", "CloudFront")

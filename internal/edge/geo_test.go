@@ -142,9 +142,9 @@ func TestGeoRefuse(t *testing.T) {
 			} else if !strings.Contains(body, "403 ERROR") || !strings.Contains(body, GeoBlockedMessage) {
 				t.Errorf("page %q", body)
 			}
-			// The refusal explains as CloudFrontGeoBlocked to the operator.
+			// The refusal explains as CF-GEO (CloudFrontGeoBlocked) to the operator.
 			x, xerr, ok := e.Explain(out.RequestID, identity.AnonymousPrincipal, true)
-			if !ok || xerr != nil || len(x.Findings) != 1 || x.Findings[0].ID != ReasonGeoBlocked || x.Findings[0].Summary == "" {
+			if !ok || xerr != nil || len(x.Findings) != 1 || x.Findings[0].ID != "CF-GEO" || x.Findings[0].Summary == "" {
 				t.Errorf("explain: %v %+v %+v", ok, xerr, x)
 			}
 		})

@@ -105,7 +105,7 @@ type Service struct {
 	oais         OAIs
 	traces       *traces.Store
 	reasonHeader bool
-	buckets      bucketCache
+	buckets      *bucketCache // shared with ReadOnlyView's views
 	small        blobCache
 	sseS3        sse.KeySealer
 	kms          sse.KeySealer
@@ -130,6 +130,7 @@ func New(cfg Config) *Service {
 		meta: cfg.Meta, blobs: cfg.Blobs, owners: cfg.Owners, region: cfg.Region, settings: cfg.Settings,
 		identities: cfg.Identities, oais: cfg.OAIs, traces: cfg.Traces, reasonHeader: cfg.DenialReasonHeader,
 		small: blobCache{max: smallCacheBytes}, sseS3: cfg.SSES3, kms: cfg.KMS, accessLog: cfg.AccessLog,
+		buckets: &bucketCache{},
 	}
 }
 

@@ -63,11 +63,8 @@ type articlePhase struct {
 	// body, when set, is the whole body expected.
 	body   string
 	xcache string
-	// finding is the catalog id the explanation must carry; generic, when
-	// set, is the less specific id edgegate emits today instead (a gap
-	// reported in the test's log, accepted so the test passes before and
-	// after the gap is closed).
-	finding, generic string
+	// finding is the catalog id the explanation must carry.
+	finding string
 }
 
 // articleCase is one cause of the article: setup makes the broken world,
@@ -144,6 +141,24 @@ func findingIDs(x *diagnose.Explanation) []string {
 func (a *articleEnv) check(p articlePhase, path string) {
 	t := a.t
 	t.Helper()
+	// The same request simulated first (explain --url, doctor): the same
+	// pipeline must give the same status and finding, and change nothing
+	// the real request then sees.
+	sim, err := a.h.env.Server.SimulateViewer(context.Background(), server.ViewerRequest{URL: "http://" + a.d.domain + path,
+		// Go's client asks for gzip: the cache key includes it.
+		Header: http.Header{"Accept-Encoding": {"gzip"}}})
+	if err != nil {
+		t.Fatalf("%s: simulate: %v", p.what, err)
+	}
+	if sim.Status != p.status {
+		t.Errorf("%s: simulated status %d, want %d (findings %v)", p.what, sim.Status, p.status, findingIDs(sim.Explanation))
+	}
+	if p.finding != "" && findingOf(sim.Explanation, p.finding) == nil {
+		t.Errorf("%s: simulated findings %v, want %s", p.what, findingIDs(sim.Explanation), p.finding)
+	}
+	if p.finding == "" && len(sim.Explanation.Findings) > 0 {
+		t.Errorf("%s: a simulated success with findings %v", p.what, findingIDs(sim.Explanation))
+	}
 	r := a.h.get("GET", a.d.domain, path)
 	r.want(t, p.what, p.status, p.xcache)
 	if got := s3Code(r.body); got != p.code {
@@ -160,26 +175,14 @@ func (a *articleEnv) check(p articlePhase, path string) {
 		if x.Status != p.status {
 			t.Errorf("%s: explained status %d, want %d", p.what, x.Status, p.status)
 		}
-		// A success has no findings (docs/explain.md), except that a
-		// custom origin's answer (a website endpoint's) is explained by
-		// one POSSIBLE CustomOriginResponse finding today.
+		// A success has no findings (docs/explain.md), a website
+		// endpoint's included (its decision is recorded too).
 		for _, f := range x.Findings {
-			if f.ID == "CustomOriginResponse" && f.Certainty == diagnose.Possible {
-				t.Logf("GAP %s: a custom origin's success explained with a POSSIBLE %s finding", p.what, f.ID)
-				continue
-			}
 			t.Errorf("%s: a success explained with finding %s", p.what, f.ID)
 		}
 		return
 	}
-	switch {
-	case findingOf(x, p.finding) != nil:
-		if p.generic != "" {
-			t.Logf("%s: the gap is closed: explained as %s (remove generic %s)", p.what, p.finding, p.generic)
-		}
-	case p.generic != "" && findingOf(x, p.generic) != nil:
-		t.Logf("GAP %s: explained as the generic %s, the catalog's id is %s", p.what, p.generic, p.finding)
-	default:
+	if findingOf(x, p.finding) == nil {
 		t.Errorf("%s: explanation findings %v, want %s (status %d %s, responder %s)", p.what, findingIDs(x), p.finding, x.Status, x.ErrorCode, x.Responder)
 	}
 }
@@ -220,7 +223,7 @@ func TestEdgeArticleCauses(t *testing.T) {
 		},
 		phases: []articlePhase{
 			{what: "SourceArn of another distribution", status: denied, code: "AccessDenied", xcache: errX,
-				finding: "POL-SOURCEARN-MISMATCH", generic: "POL-NO-ALLOW"},
+				finding: "POL-SOURCEARN-MISMATCH"},
 			{what: "SourceArn corrected", do: grantOAC, status: 200, body: "A", xcache: miss},
 		},
 	}, {
@@ -231,7 +234,7 @@ func TestEdgeArticleCauses(t *testing.T) {
 		},
 		phases: []articlePhase{
 			{what: "never signs: S3 sees an anonymous caller", status: denied, code: "AccessDenied", xcache: errX,
-				finding: "ORG-OAC-NEVER", generic: "POL-NO-ALLOW"},
+				finding: "ORG-OAC-NEVER"},
 			{what: "signing always", do: func(a *articleEnv) { a.h.setSigning(a.oac, "always") }, status: 200, body: "A", xcache: miss},
 		},
 	}, {
@@ -344,10 +347,10 @@ func TestEdgeArticleCauses(t *testing.T) {
 			grantOAC(a)
 		},
 		phases: []articlePhase{
-			{what: "/Index.html for index.html", status: denied, code: "AccessDenied", xcache: errX, finding: "KEY-CASE", generic: "KEY-MISSING"},
+			{what: "/Index.html for index.html", status: denied, code: "AccessDenied", xcache: errX, finding: "KEY-CASE"},
 			{what: "the key itself", path: "/index.html", status: 200, body: "lower", xcache: miss},
 			{what: "/Index.html with s3:ListBucket", do: func(a *articleEnv) { a.h.policy(a.bucket, oacPolicy(a.bucket, a.d.arn, true)) },
-				status: 404, code: "NoSuchKey", xcache: errX, finding: "KEY-CASE", generic: "KEY-MISSING"},
+				status: 404, code: "NoSuchKey", xcache: errX, finding: "KEY-CASE"},
 			{what: "the viewer's spelling uploaded too, invalidated", do: func(a *articleEnv) {
 				a.h.put(a.bucket, "Index.html", "upper", "")
 				a.h.invalidate(a.d.id, "/Index.html")
@@ -360,7 +363,7 @@ func TestEdgeArticleCauses(t *testing.T) {
 			grantOAC(a)
 		},
 		phases: []articlePhase{
-			{what: "/ is a bucket listing", status: denied, code: "AccessDenied", xcache: errX, finding: "KEY-ROOT-NO-DRO", generic: "POL-NO-ALLOW"},
+			{what: "/ is a bucket listing", status: denied, code: "AccessDenied", xcache: errX, finding: "KEY-ROOT-NO-DRO"},
 			{what: "DefaultRootObject index.html", do: func(a *articleEnv) {
 				a.h.updateDist(a.d.id, func(cfg *cftypes.DistributionConfig) { cfg.DefaultRootObject = aws.String("index.html") })
 			}, status: 200, body: "home", xcache: miss},
@@ -375,7 +378,7 @@ func TestEdgeArticleCauses(t *testing.T) {
 			grantOAC(a)
 		},
 		phases: []articlePhase{
-			{what: "/docs/ is the key docs/", status: denied, code: "AccessDenied", xcache: errX, finding: "KEY-SUBDIR-INDEX", generic: "KEY-MISSING"},
+			{what: "/docs/ is the key docs/", status: denied, code: "AccessDenied", xcache: errX, finding: "KEY-SUBDIR-INDEX"},
 			{what: "website endpoint origin", do: func(a *articleEnv) {
 				if _, err := a.h.s3.PutBucketWebsite(bg, &s3.PutBucketWebsiteInput{Bucket: aws.String(a.bucket), WebsiteConfiguration: &s3types.WebsiteConfiguration{
 					IndexDocument: &s3types.IndexDocument{Suffix: aws.String("index.html")}}}); err != nil {
@@ -407,7 +410,7 @@ func TestEdgeArticleCauses(t *testing.T) {
 			grantOAC(a)
 		},
 		phases: []articlePhase{
-			{what: "missing asset answered with the app", status: 200, body: "<app/>", xcache: errX, finding: "CACHE-SPA-MASK", generic: "KEY-MISSING"},
+			{what: "missing asset answered with the app", status: 200, body: "<app/>", xcache: errX, finding: "CACHE-SPA-MASK"},
 			{what: "asset uploaded", do: func(a *articleEnv) { a.h.put(a.bucket, "app.js", "js", "") }, status: 200, body: "js", xcache: miss},
 		},
 	}}
@@ -455,7 +458,7 @@ func TestEdgeArticlePublicBucket(t *testing.T) {
 	})
 	a := &articleEnv{t: t, h: h, bucket: b, d: d}
 	a.check(articlePhase{what: "no origin access, private bucket", status: 403, code: "AccessDenied", xcache: "Error from cloudfront",
-		finding: "ORG-NO-AUTH", generic: "POL-NO-ALLOW"}, "/p.txt")
+		finding: "ORG-NO-AUTH"}, "/p.txt")
 
 	if _, err := h.s3.DeletePublicAccessBlock(bg, &s3.DeletePublicAccessBlockInput{Bucket: aws.String(b)}); err != nil {
 		t.Fatal(err)

@@ -212,7 +212,7 @@ func TestEdgeCachedError(t *testing.T) {
 	}
 	x := explainAs(t, env, "test", "test", r.header.Get("X-Amz-Cf-Id"))
 	if x.Responder != "cache" || x.Status != 403 || x.ErrorCode != "AccessDenied" || len(x.Findings) < 2 ||
-		x.Findings[0].ID != "CACHE-ERROR-TTL" || !strings.Contains(x.Findings[0].Fix, "invalidate /a.txt") {
+		x.Findings[0].ID != "CACHE-ERROR-TTL" || !strings.Contains(x.Findings[0].Fix.String(), "invalidate /a.txt") {
 		t.Fatalf("cached error explanation: %+v", x)
 	}
 	if x.Findings[1].ID == "CACHE-ERROR-TTL" || x.Operation != "GetObject" {

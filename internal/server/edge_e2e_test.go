@@ -321,7 +321,7 @@ func TestEdgeViewerChecks(t *testing.T) {
 	r := h.get("POST", d.domain, "/x")
 	page("POST on GET/HEAD", r)
 	x := explainAs(t, env, "test", "test", r.header.Get("X-Amz-Cf-Id"))
-	if x.Responder != "edge" || findingOf(x, "CloudFrontMethodNotAllowed") == nil {
+	if x.Responder != "edge" || findingOf(x, "CF-METHOD") == nil {
 		t.Errorf("explain method: %+v", x)
 	}
 	if status, _ := explainRaw(t, env, sseOtherKey, sseOtherSecret, r.header.Get("X-Amz-Cf-Id")); status != 403 {

@@ -60,7 +60,7 @@ func TestEdgeGeoRestriction(t *testing.T) {
 		t.Errorf("geo page: %v %q", r.header, r.body)
 	}
 	x := explainAs(t, env, "test", "test", r.header.Get("X-Amz-Cf-Id"))
-	if findingOf(x, edge.ReasonGeoBlocked) == nil {
+	if findingOf(x, "CF-GEO") == nil {
 		t.Errorf("explain: %+v", x)
 	}
 

@@ -178,6 +178,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.logRequest(r, c, service, &st.sw, errCode)
 		return
 	}
+	if r.URL.Path == simulatePath {
+		s.serveSimulate(&st.sw, r, c)
+		s.logRequest(r, c, "edgegate", &st.sw, "")
+		return
+	}
 	if strings.HasPrefix(r.URL.Path, explainPrefix) {
 		s.serveExplain(&st.sw, r, c)
 		s.logRequest(r, c, "edgegate", &st.sw, "")

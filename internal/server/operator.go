@@ -89,7 +89,7 @@ func (s *Server) serveExplain(w http.ResponseWriter, r *http.Request, c *reqctx.
 	id := strings.TrimPrefix(r.URL.Path, explainPrefix)
 	// An X-Amz-Cf-Id explains as the origin request it led to, or as the
 	// edge's own refusal.
-	if x, xerr, ok := s.edge.Explain(id, c.Principal, c.Operator); ok {
+	if x, xerr, ok := s.edge.ExplainWith(id, c.Principal, c.Operator, s.keyLister(c.Principal, c.Operator)); ok {
 		if xerr != nil {
 			fail(xerr.Status, xerr.Code, xerr.Message)
 			return

@@ -104,6 +104,7 @@ type Server struct {
 	website  *s3website.Endpoint
 	logs     logs // access logs and metrics (logs.go)
 	traces   *traces.Store
+	sim      *simulator
 	http     *http.Server
 	ready    chan struct{}
 	// readHeaderTimeout overrides the listeners' ReadHeaderTimeout (0:
@@ -230,6 +231,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		DenialReasonHeader: cfg.DenialReasonHeader, LinkCapacity: cfg.TraceCapacity,
 		Cache: edgeCache, DefaultErrorCachingMinTTL: cfg.EdgeCache.ErrorTTL,
 	})
+	s.sim = s.newSimulator() // SimulateViewer's pipeline (simulate_viewer.go)
 	return s, nil
 }
 

@@ -198,7 +198,7 @@ func TestSSEKMSEndToEnd(t *testing.T) {
 	}
 	ev := strings.Join(f.Evidence, "\n")
 	if !strings.Contains(ev, keyARN) || !strings.Contains(ev, "kms:Decrypt") || !strings.Contains(ev, "Enable IAM User Permissions") ||
-		!strings.Contains(f.Fix, "arn:aws:iam::"+sseOtherAccount+":root") || !strings.Contains(f.Fix, "kms:Decrypt") {
+		!strings.Contains(f.Fix.String(), "arn:aws:iam::"+sseOtherAccount+":root") || !strings.Contains(f.Fix.String(), "kms:Decrypt") {
 		t.Errorf("KMS-KEY-POLICY finding: %+v", f)
 	}
 	// HEAD needs no kms:Decrypt.
@@ -337,7 +337,7 @@ func TestSSEKMSEndToEnd(t *testing.T) {
 		t.Fatalf("IAM user without kms:Decrypt: %v", err)
 	}
 	x = explainAs(t, env, "test", "test", rid)
-	if f := findingOf(x, "KMS-KEY-POLICY"); f == nil || !strings.Contains(f.Fix, "identity policy") || !strings.Contains(f.Fix, keyARN) {
+	if f := findingOf(x, "KMS-KEY-POLICY"); f == nil || !strings.Contains(f.Fix.String(), "identity policy") || !strings.Contains(f.Fix.String(), keyARN) {
 		t.Errorf("explain of the IAM user's denial: %+v", x.Findings)
 	}
 

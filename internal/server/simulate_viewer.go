@@ -1,0 +1,247 @@
+package server
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+
+	"github.com/edgegate/edgegate/internal/awsapi"
+	"github.com/edgegate/edgegate/internal/diagnose"
+	"github.com/edgegate/edgegate/internal/edge"
+	"github.com/edgegate/edgegate/internal/identity"
+	"github.com/edgegate/edgegate/internal/reqctx"
+	"github.com/edgegate/edgegate/internal/s3"
+	"github.com/edgegate/edgegate/internal/s3website"
+	"github.com/edgegate/edgegate/internal/store"
+	"github.com/edgegate/edgegate/internal/traces"
+)
+
+// ViewerRequest is a viewer request to simulate: what a browser would send
+// to a distribution.
+type ViewerRequest struct {
+	// Method defaults to GET.
+	Method string
+	// URL is absolute: http(s)://HOST[:PORT]/PATH[?QUERY]; HOST is the
+	// distribution's domain name or an alias, the scheme says whether the
+	// viewer used TLS.
+	URL    string
+	Header http.Header
+	// Country is the viewer's ISO 3166-1 alpha-2 country for geo
+	// restriction ("" the server's --viewer-country).
+	Country string
+}
+
+// ViewerResult is what a simulated viewer request came to.
+type ViewerResult struct {
+	// Status, Code and Responder are the viewer's answer: the status, the
+	// error code (S3's, or the edge's reason) and who produced it ("edge",
+	// "origin", "cache").
+	Status    int
+	Code      string
+	Responder string
+	Header    http.Header
+	// Explanation is the simulated request's explanation: the decision
+	// trace and the findings, refined with Context. Its RequestID is the
+	// simulation's own X-Amz-Cf-Id (it names no real request).
+	Explanation *diagnose.Explanation
+	Context     *diagnose.ViewerContext
+	// DistributionAccount owns the distribution ("" for an unknown host).
+	DistributionAccount string
+}
+
+// simulator is the edge pipeline SimulateViewer runs: the live server's
+// CloudFront configuration, KMS and S3 data, through its own edge (no
+// cache store, no request log), its own S3 service (no server access
+// logs) and its own trace store, so that a simulation leaves no trace in
+// the live server's logs, cache or explanations.
+type simulator struct {
+	edge   *edge.Edge
+	traces *traces.Store
+}
+
+// simCapacity is how many simulated requests' decisions are kept.
+const simCapacity = 1024
+
+// newSimulator builds the simulation pipeline over the live S3 service's
+// stores and caches (s3.Service.View).
+func (s *Server) newSimulator() *simulator {
+	tr := traces.New(simCapacity)
+	origin := s.s3.View(tr)
+	return &simulator{
+		traces: tr,
+		edge: edge.New(edge.Config{
+			CloudFront: s.cf, S3: readOnlyOrigin{origin}, Website: s3website.New(origin), Traces: tr, Logger: s.log,
+			LinkCapacity: simCapacity, DefaultErrorCachingMinTTL: s.cfg.EdgeCache.ErrorTTL,
+		}),
+	}
+}
+
+// readOnlyOrigin answers origin requests that would change S3 (PUT, POST,
+// DELETE, PATCH) with 501 instead of making them: a simulation reads.
+type readOnlyOrigin struct{ s *s3.Service }
+
+// errSimulatedWrite is the answer to a simulated write.
+var errSimulatedWrite = awsapi.New(http.StatusNotImplemented, "NotImplemented",
+	"edgegate simulates reads only: a write reaching the origin is not made")
+
+func (o readOnlyOrigin) ServeS3(w http.ResponseWriter, r *http.Request, c *reqctx.Call) *awsapi.Error {
+	if readMethod(r.Method) {
+		return o.s.ServeS3(w, r, c)
+	}
+	w.Header().Set("Content-Type", "application/xml")
+	w.WriteHeader(errSimulatedWrite.Status)
+	fmt.Fprintf(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>%s</Code><Message>%s</Message><RequestId>%s</RequestId></Error>",
+		errSimulatedWrite.Code, errSimulatedWrite.Message, c.RequestID)
+	return errSimulatedWrite
+}
+
+// ErrBadViewerRequest wraps SimulateViewer's input errors.
+var ErrBadViewerRequest = errors.New("bad viewer request")
+
+// SimulateViewer runs viewer request vr through the same edge pipeline
+// live requests take (distribution, geo restriction, behavior, method,
+// viewer protocol, default root object, origin access, S3 authorization,
+// KMS, custom error pages) against the server's state now, without
+// sending it: no cache is read or filled by the pipeline, no log or
+// metric records it, and no write reaches S3 (a write is answered 501).
+// The live cache is consulted once, read-only: a fresh cached error for
+// the request's cache key is what the viewer would get, and leads the
+// findings as CACHE-ERROR-TTL, followed by what the origin says now.
+//
+// Errors wrap ErrBadViewerRequest for a URL that is not absolute http(s)
+// or a Host that is not the edge's (no distribution domain, alias or name
+// under the distribution domain suffix).
+func (s *Server) SimulateViewer(ctx context.Context, vr ViewerRequest) (*ViewerResult, error) {
+	r, err := viewerHTTPRequest(ctx, vr)
+	if err != nil {
+		return nil, err
+	}
+	d, mine := s.edge.Route(r.Host)
+	if !mine {
+		return nil, fmt.Errorf("%w: %s is not a distribution's domain name or alias (nor under .%s)", ErrBadViewerRequest, r.Host, s.cf.DomainSuffix())
+	}
+	country := s.cfg.ViewerCountry
+	if vr.Country != "" {
+		if !edge.ValidCountryCode(vr.Country) {
+			return nil, fmt.Errorf("%w: country %q is not an ISO 3166-1 alpha-2 code", ErrBadViewerRequest, vr.Country)
+		}
+		country = strings.ToUpper(vr.Country)
+	}
+	r = r.WithContext(edge.WithViewerCountry(r.Context(), country))
+	w := httptest.NewRecorder()
+	out := s.sim.edge.Serve(w, r, d)
+	res := &ViewerResult{Status: w.Code, Header: w.Header(), Code: out.Reason}
+	if d != nil {
+		res.DistributionAccount = d.Account
+		res.Context = s.sim.edge.ViewerContext(d, r, s.keyLister(identity.Principal{}, true))
+	}
+	x, xerr, ok := s.sim.edge.ExplainWith(out.RequestID, identity.Principal{}, true, s.keyLister(identity.Principal{}, true))
+	switch {
+	case !ok:
+		return nil, fmt.Errorf("server: the simulated request %s left no explanation", out.RequestID)
+	case xerr != nil:
+		return nil, fmt.Errorf("server: explaining the simulated request: %s", xerr.Message)
+	}
+	res.Responder = x.Responder
+	if out.Reason == edge.ReasonCustomOrigin || x.Responder == "origin" {
+		res.Code = x.ErrorCode
+	}
+	if res.Status < 400 && out.CustomErrorPage == "" {
+		res.Code = ""
+	}
+	if x.ErrorCode == errSimulatedWrite.Code && !readMethod(r.Method) {
+		x.Findings = append(x.Findings, diagnose.Finding{ID: "SIM-WRITE", Certainty: diagnose.Possible,
+			Summary:  "the request passed the edge's checks and would write to the origin; edgegate simulates reads only, so the origin's decision is not known",
+			Evidence: []string{"method: " + r.Method}})
+	}
+	if ce, ok := s.edge.CachedError(r, d); ok {
+		now := *x
+		x = &diagnose.Explanation{RequestID: out.RequestID, Status: ce.Status, ErrorCode: ce.Code, Responder: "cache",
+			Operation: now.Operation, Principal: now.Principal, Trace: now.Trace,
+			Findings: append([]diagnose.Finding{diagnose.CachedErrorFinding(ce)}, now.Findings...)}
+		res.Status, res.Code, res.Responder = ce.Status, ce.Code, "cache"
+	}
+	x.Status, x.ErrorCode = res.Status, res.Code
+	res.Explanation = x
+	return res, nil
+}
+
+func readMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+// viewerHTTPRequest builds the viewer's request as the listener would
+// have received it.
+func viewerHTTPRequest(ctx context.Context, vr ViewerRequest) (*http.Request, error) {
+	u, err := url.Parse(vr.URL)
+	if err != nil {
+		return nil, fmt.Errorf("%w: url %q: %v", ErrBadViewerRequest, vr.URL, err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("%w: url %q is not an absolute http:// or https:// URL", ErrBadViewerRequest, vr.URL)
+	}
+	if u.Path == "" {
+		u.Path, u.RawPath = "/", ""
+	}
+	method := strings.ToUpper(strings.TrimSpace(vr.Method))
+	if method == "" {
+		method = http.MethodGet
+	}
+	if strings.ContainsAny(method, " \t\r\n") {
+		return nil, fmt.Errorf("%w: method %q", ErrBadViewerRequest, vr.Method)
+	}
+	r, err := http.NewRequestWithContext(ctx, method, u.String(), http.NoBody)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadViewerRequest, err)
+	}
+	for k, vs := range vr.Header {
+		ck := http.CanonicalHeaderKey(k)
+		if ck == "Host" {
+			continue
+		}
+		for _, v := range vs {
+			r.Header.Add(ck, v)
+		}
+	}
+	// edgegate's control headers are the operator's, never a viewer's.
+	for k := range r.Header {
+		if strings.HasPrefix(k, "X-Edgegate-") {
+			r.Header.Del(k)
+		}
+	}
+	r.Host = u.Host
+	r.RequestURI = u.RequestURI()
+	r.RemoteAddr = "127.0.0.1:0"
+	if u.Scheme == "https" {
+		r.TLS = &tls.ConnectionState{HandshakeComplete: true, ServerName: u.Hostname()}
+	}
+	return r, nil
+}
+
+// keyLister lists a bucket's keys for near-miss findings, to the
+// operator and to the bucket's owner.
+func (s *Server) keyLister(caller identity.Principal, operator bool) edge.KeyLister {
+	return func(bucket string) func(string, int) ([]string, bool) {
+		ctx := context.Background()
+		b, err := s.meta.GetBucket(ctx, bucket)
+		if err != nil || (!operator && (caller.Account == "" || caller.Account != b.Owner)) {
+			return nil
+		}
+		return func(prefix string, max int) ([]string, bool) {
+			res, err := s.meta.ListObjects(ctx, bucket, store.ListOptions{Prefix: prefix, MaxKeys: max})
+			if err != nil {
+				return nil, false
+			}
+			keys := make([]string, 0, len(res.Objects))
+			for i := range res.Objects {
+				keys = append(keys, res.Objects[i].Key)
+			}
+			return keys, res.IsTruncated
+		}
+	}
+}
