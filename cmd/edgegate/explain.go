@@ -1,6 +1,9 @@
 package main
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -15,7 +18,29 @@ import (
 	"github.com/edgegate/edgegate/internal/sigv4"
 )
 
-// explain asks a running server why a request got its answer. Exit codes:
+// headerFlags collects repeated --header K:V flags.
+type headerFlags []string
+
+func (h *headerFlags) String() string     { return strings.Join(*h, ", ") }
+func (h *headerFlags) Set(v string) error { *h = append(*h, v); return nil }
+
+// parseHeaders turns K:V flags into a header map.
+func parseHeaders(hs headerFlags) (map[string][]string, error) {
+	out := map[string][]string{}
+	for _, h := range hs {
+		k, v, ok := strings.Cut(h, ":")
+		k = strings.TrimSpace(k)
+		if !ok || k == "" || strings.ContainsAny(k, " \t") {
+			return nil, fmt.Errorf("--header %q: want NAME:VALUE", h)
+		}
+		out[k] = append(out[k], strings.TrimSpace(v))
+	}
+	return out, nil
+}
+
+// explain asks a running server why a request got its answer: a recorded
+// one by its request id, or a viewer request simulated with --url (POST
+// /_edgegate/simulate: nothing is sent to the distribution). Exit codes:
 // 0 when the request succeeded, 1 when it failed (findings printed), 2 on
 // bad input or when the server cannot answer.
 func explain(args []string, stdout, stderr io.Writer) int {
@@ -24,26 +49,52 @@ func explain(args []string, stdout, stderr io.Writer) int {
 	endpoint := fs.String("endpoint", envOr("EDGEGATE_ENDPOINT", "http://127.0.0.1:4566"), "edgegate endpoint")
 	asJSON := fs.Bool("json", false, "print the explanation as JSON")
 	operatorToken := fs.String("operator-token", os.Getenv("EDGEGATE_OPERATOR_TOKEN"), "operator token (reads any request's trace)")
+	viewerURL := fs.String("url", "", "simulate a viewer request to this URL (https://DOMAIN/PATH) instead of explaining a recorded one")
+	method := fs.String("method", "GET", "the simulated request's method (with --url)")
+	country := fs.String("country", "", "the simulated viewer's country, ISO 3166-1 alpha-2 (with --url; operator only)")
+	var headers headerFlags
+	fs.Var(&headers, "header", "a header of the simulated request, NAME:VALUE (with --url; repeatable)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: edgegate explain [--endpoint URL] [--json] REQUEST_ID")
+		fmt.Fprintln(stderr, "       edgegate explain [--endpoint URL] [--json] --url URL [--method M] [--header K:V]...")
 		fmt.Fprintln(stderr, "Credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (/ AWS_SESSION_TOKEN):")
-		fmt.Fprintln(stderr, "only the owner of the resource the request touched, or the operator, may read its trace.")
+		fmt.Fprintln(stderr, "only the owner of the resource the request touched (the distribution's account for --url),")
+		fmt.Fprintln(stderr, "or the operator, may read its trace.")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return 2
-	}
-	id := fs.Arg(0)
-	u, err := url.Parse(strings.TrimRight(*endpoint, "/") + "/_edgegate/explain/" + url.PathEscape(id))
-	if err != nil || u.Host == "" {
+	var req *http.Request
+	base := strings.TrimRight(*endpoint, "/")
+	if bu, err := url.Parse(base); err != nil || bu.Host == "" || (bu.Scheme != "http" && bu.Scheme != "https") {
 		fmt.Fprintf(stderr, "edgegate explain: bad --endpoint %q\n", *endpoint)
 		return 2
 	}
-	req, _ := http.NewRequest(http.MethodGet, u.String(), nil)
+	payloadHash := sigv4.EmptyPayloadHash
+	switch {
+	case *viewerURL != "" && fs.NArg() == 0:
+		hs, err := parseHeaders(headers)
+		if err != nil {
+			fmt.Fprintln(stderr, "edgegate explain: "+err.Error())
+			return 2
+		}
+		if u, err := url.Parse(*viewerURL); err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+			fmt.Fprintf(stderr, "edgegate explain: --url %q is not an absolute http:// or https:// URL\n", *viewerURL)
+			return 2
+		}
+		body, _ := json.Marshal(map[string]any{"method": *method, "url": *viewerURL, "headers": hs, "country": *country})
+		req, _ = http.NewRequest(http.MethodPost, base+"/_edgegate/simulate", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		sum := sha256.Sum256(body)
+		payloadHash = hex.EncodeToString(sum[:])
+		req.Header.Set("X-Amz-Content-Sha256", payloadHash)
+	case *viewerURL == "" && fs.NArg() == 1:
+		req, _ = http.NewRequest(http.MethodGet, base+"/_edgegate/explain/"+url.PathEscape(fs.Arg(0)), nil)
+	default:
+		fs.Usage()
+		return 2
+	}
 	if *operatorToken != "" {
 		req.Header.Set("X-Edgegate-Operator-Token", *operatorToken)
 	}
@@ -52,7 +103,7 @@ func explain(args []string, stdout, stderr io.Writer) int {
 			req.Header.Set("X-Amz-Security-Token", tok)
 		}
 		region := envOr("AWS_REGION", envOr("AWS_DEFAULT_REGION", "us-east-1"))
-		sigv4.SignRequest(req, ak, sk, region, "s3", time.Now(), sigv4.EmptyPayloadHash)
+		sigv4.SignRequest(req, ak, sk, region, "s3", time.Now(), payloadHash)
 	}
 	client := &http.Client{Timeout: 30 * time.Second}
 	resp, err := client.Do(req)
@@ -81,12 +132,13 @@ func explain(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stdout)
 		}
 	} else {
+		if *viewerURL != "" {
+			fmt.Fprintln(stdout, "Simulated (not sent): "+strings.ToUpper(*method)+" "+*viewerURL)
+			fmt.Fprintln(stdout, "Fixes are not verified in live mode: run edgegate doctor on a collected bundle to have them proven.")
+		}
 		fmt.Fprint(stdout, x.Human())
 	}
-	if x.Status >= 200 && x.Status < 400 {
-		return 0
-	}
-	return 1
+	return x.ExitCode()
 }
 
 func envOr(name, def string) string {

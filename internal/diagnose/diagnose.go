@@ -59,3 +59,26 @@ type Step struct {
 	// -1 when none did.
 	Deciding int `json:"deciding"`
 }
+
+// Failed reports whether the request failed: an error status, or a
+// DEFINITE finding on a success (a custom error page masking an error).
+func (x *Explanation) Failed() bool {
+	if x.Status >= 400 {
+		return true
+	}
+	for _, f := range x.Findings {
+		if f.Certainty == Definite {
+			return true
+		}
+	}
+	return false
+}
+
+// ExitCode is the exit code of explain and doctor for x: 0 when the
+// request succeeded, 1 when it failed (docs/doctor.md).
+func (x *Explanation) ExitCode() int {
+	if x.Failed() {
+		return 1
+	}
+	return 0
+}

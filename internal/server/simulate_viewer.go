@@ -142,6 +142,10 @@ func (s *Server) SimulateViewer(ctx context.Context, vr ViewerRequest) (*ViewerR
 	}
 	x, xerr, ok := s.sim.edge.ExplainWith(out.RequestID, identity.Principal{}, true, s.keyLister(identity.Principal{}, true))
 	switch {
+	case !ok && w.Code >= 300 && w.Code < 400:
+		// redirect-to-https: the edge answers alone and keeps no link.
+		x = &diagnose.Explanation{RequestID: out.RequestID, Status: w.Code, Responder: "edge", Operation: "CloudFront",
+			Principal: "viewer", Findings: []diagnose.Finding{}, Trace: []diagnose.Step{}}
 	case !ok:
 		return nil, fmt.Errorf("server: the simulated request %s left no explanation", out.RequestID)
 	case xerr != nil:
