@@ -1,0 +1,197 @@
+package doctor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/edgegate/edgegate/internal/bundle"
+	"github.com/edgegate/edgegate/internal/diagnose"
+	"github.com/edgegate/edgegate/internal/server"
+	"github.com/edgegate/edgegate/internal/world"
+)
+
+// Request is the viewer request to diagnose.
+type Request struct {
+	// Method defaults to GET.
+	Method string
+	// URL is absolute (https://DOMAIN/PATH: the distribution's domain
+	// name or an alias) or a path alone (/PATH: the distribution's
+	// domain name over https).
+	URL    string
+	Header http.Header
+}
+
+// Result is the diagnosis of one request: the explanation (status,
+// error_code, responder, findings, trace; docs/doctor.md), the request,
+// and what the bundle lacked for it.
+type Result struct {
+	Method string `json:"method"`
+	URL    string `json:"url"`
+	*diagnose.Explanation
+	// Gaps are the bundle files the diagnosis needed and could not read
+	// (missing, refused, unusable) and what the world could not load:
+	// the findings they touch are POSSIBLE, not DEFINITE.
+	Gaps []string `json:"gaps,omitempty"`
+}
+
+// ErrBadInput wraps the errors of a request or bundle the doctor cannot
+// work with (exit code 2).
+var ErrBadInput = errors.New("bad input")
+
+// maxRounds bounds how many fixes are chained to reach a success (a
+// request may fail for several causes in turn: the bucket policy, then
+// the key policy).
+const maxRounds = 4
+
+// Diagnose loads b into a world, simulates req through it and returns the
+// findings, each fix verified (Verify). ctx bounds the whole diagnosis.
+func Diagnose(ctx context.Context, b *bundle.Bundle, req Request) (*Result, error) {
+	if b == nil || b.DistributionConfig() == nil {
+		return nil, fmt.Errorf("%w: the bundle has no usable distribution (%s)", ErrBadInput, bundle.PathDistribution)
+	}
+	w, err := world.Build(ctx, b)
+	if err != nil {
+		return nil, fmt.Errorf("%w: loading the bundle: %v", ErrBadInput, err)
+	}
+	defer w.Close()
+	if w.Distribution == nil {
+		return nil, fmt.Errorf("%w: the bundle's distribution could not be loaded: %s", ErrBadInput, skipped(w))
+	}
+	vr, err := viewerRequest(w, req)
+	if err != nil {
+		return nil, err
+	}
+	res, err := w.Server.SimulateViewer(ctx, vr)
+	if err != nil {
+		if errors.Is(err, server.ErrBadViewerRequest) {
+			return nil, fmt.Errorf("%w: %v", ErrBadInput, err)
+		}
+		return nil, err
+	}
+	r := &Result{Method: methodOf(vr), URL: vr.URL, Explanation: res.Explanation}
+	r.Gaps = gaps(b, w, res.Context)
+	lowerCertainty(r)
+	if r.Failed() {
+		v := &verifier{b: b, req: vr, base: w}
+		v.verify(ctx, r)
+	}
+	return r, nil
+}
+
+func methodOf(vr server.ViewerRequest) string {
+	if vr.Method == "" {
+		return http.MethodGet
+	}
+	return strings.ToUpper(vr.Method)
+}
+
+func skipped(w *world.World) string {
+	var s []string
+	for _, p := range w.Skipped {
+		s = append(s, p.Error())
+	}
+	if len(s) == 0 {
+		return "no reason recorded"
+	}
+	return strings.Join(s, "; ")
+}
+
+// viewerRequest resolves req's URL against the world's distribution.
+func viewerRequest(w *world.World, req Request) (server.ViewerRequest, error) {
+	raw := strings.TrimSpace(req.URL)
+	if raw == "" {
+		return server.ViewerRequest{}, fmt.Errorf("%w: no URL", ErrBadInput)
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return server.ViewerRequest{}, fmt.Errorf("%w: url %q: %v", ErrBadInput, raw, err)
+	}
+	switch {
+	case u.Scheme == "" && u.Host == "" && strings.HasPrefix(u.Path, "/"):
+		u.Scheme, u.Host = "https", w.Distribution.DomainName
+	case (u.Scheme == "http" || u.Scheme == "https") && u.Host != "":
+	default:
+		return server.ViewerRequest{}, fmt.Errorf("%w: url %q is neither https://HOST/PATH nor /PATH", ErrBadInput, raw)
+	}
+	return server.ViewerRequest{Method: req.Method, URL: u.String(), Header: req.Header}, nil
+}
+
+// gaps lists the bundle files and world loads the request depended on
+// that are unknown.
+func gaps(b *bundle.Bundle, w *world.World, vc *diagnose.ViewerContext) []string {
+	var paths []string
+	add := func(p string) {
+		if b.IsMissing(p) {
+			why := "missing"
+			if e, ok := b.Refused[p]; ok {
+				why = "refused: " + e.Code
+			}
+			for _, pr := range b.Problems {
+				if pr.Path == p {
+					why = pr.Err.Error()
+				}
+			}
+			paths = append(paths, p+" ("+why+")")
+		}
+	}
+	if vc != nil {
+		if vc.OAC != "" {
+			add(bundle.OACPath(vc.OAC))
+		}
+		if vc.OAI != "" {
+			add(bundle.OAIPath(vc.OAI))
+		}
+		if vc.Bucket != "" {
+			for _, f := range bundle.BucketFiles {
+				add(bundle.BucketPath(vc.Bucket, f))
+			}
+			if vc.Key != "" {
+				add(bundle.HeadObjectPath(vc.Bucket, vc.Key))
+			}
+		}
+	}
+	add(bundle.PathAccountPublicAccessBlock)
+	for _, p := range b.Missing {
+		if strings.HasPrefix(p, "kms/") {
+			add(p)
+		}
+	}
+	for _, p := range w.Skipped {
+		if vc == nil || vc.Bucket == "" || strings.Contains(p.Path, "/"+vc.Bucket+"/") || strings.HasPrefix(p.Path, "kms/") || strings.HasPrefix(p.Path, "cloudfront/") {
+			paths = append(paths, "not loaded: "+p.Error())
+		}
+	}
+	return dedupe(paths)
+}
+
+func dedupe(s []string) []string {
+	seen := map[string]bool{}
+	out := s[:0]
+	for _, v := range s {
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// lowerCertainty makes DEFINITE findings POSSIBLE when the bundle could
+// not say everything the request depended on: what is missing might have
+// allowed or denied it (the doctor never guesses).
+func lowerCertainty(r *Result) {
+	if len(r.Gaps) == 0 {
+		return
+	}
+	for i := range r.Findings {
+		f := &r.Findings[i]
+		if f.Certainty == diagnose.Definite {
+			f.Certainty = diagnose.Possible
+			f.Evidence = append(f.Evidence, "the bundle does not say everything this depends on: "+strings.Join(r.Gaps, "; "))
+		}
+	}
+}
