@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/edgegate/edgegate/internal/bundle"
-	"github.com/edgegate/edgegate/internal/diagnose"
 	"github.com/edgegate/edgegate/internal/diagnose/doctor"
 )
 
@@ -24,7 +23,7 @@ import (
 // printed), 2 bad input.
 func doctorCmd(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "collect" {
-		return doctorCollect(args[1:], stdout, stderr)
+		return runCollect(args[1:], stdout, stderr)
 	}
 	fs := flag.NewFlagSet("doctor", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -148,4 +147,3 @@ func humanAll(a *doctor.AllReport) string {
 	return b.String()
 }
 
-var _ = diagnose.Definite

@@ -29,6 +29,9 @@ const usage = `edgegate: a faithful local S3 + CloudFront stack that explains it
 Usage:
   edgegate serve [flags]     run the server (edgegate serve -h for flags)
   edgegate explain ID        explain why request ID got its answer (-h for flags)
+  edgegate explain --url URL simulate a viewer request and explain it, without sending it
+  edgegate doctor --bundle DIR --url URL | --all
+                             diagnose an exported configuration offline (doctor collect writes one)
   edgegate grant-origin-access --distribution-id ID
                              write the bucket (and SSE-KMS key) policy statements the
                              distribution's OAC or OAI needs, and print the diff (-h for flags)
@@ -49,6 +52,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return serve(args[1:], stderr)
 	case "explain":
 		return explain(args[1:], stdout, stderr)
+	case "doctor":
+		return doctorCmd(args[1:], stdout, stderr)
 	case "grant-origin-access":
 		return grantOriginAccess(args[1:], stdout, stderr)
 	case "version", "--version", "-v":

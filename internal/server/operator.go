@@ -94,6 +94,7 @@ func (s *Server) serveExplain(w http.ResponseWriter, r *http.Request, c *reqctx.
 			fail(xerr.Status, xerr.Code, xerr.Message)
 			return
 		}
+		markLive(x)
 		writeJSON(http.StatusOK, x)
 		return
 	}
@@ -110,5 +111,7 @@ func (s *Server) serveExplain(w http.ResponseWriter, r *http.Request, c *reqctx.
 	if !c.Operator {
 		rec = rec.RedactFor(c.Principal.Account)
 	}
-	writeJSON(http.StatusOK, diagnose.ExplainS3(&rec))
+	x := diagnose.ExplainS3(&rec)
+	markLive(x)
+	writeJSON(http.StatusOK, x)
 }

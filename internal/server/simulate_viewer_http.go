@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 
+	"github.com/edgegate/edgegate/internal/diagnose"
 	"github.com/edgegate/edgegate/internal/reqctx"
 )
 
@@ -75,6 +76,7 @@ func (s *Server) serveSimulate(w http.ResponseWriter, r *http.Request, c *reqctx
 		fail(status, "InvalidRequest", err.Error())
 		return
 	}
+	markLive(res.Explanation)
 	writeJSONTo(w, http.StatusOK, res.Explanation)
 }
 
@@ -84,4 +86,17 @@ func writeJSONTo(w http.ResponseWriter, status int, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(v)
+}
+
+// liveUnverified is why a live explanation's fixes are not verified.
+const liveUnverified = "live mode: fixes are proven only by edgegate doctor on a collected bundle (docs/doctor.md)"
+
+// markLive states on each fix of a live explanation that it is not
+// verified, unless it already says why.
+func markLive(x *diagnose.Explanation) {
+	for i := range x.Findings {
+		if f := x.Findings[i].Fix; f != nil && !f.Verified && f.Unverified == "" {
+			f.Unverified = liveUnverified
+		}
+	}
 }
