@@ -83,16 +83,31 @@ func Refine(x *Explanation, vc *ViewerContext) {
 		f.ID = CatalogID(f.ID)
 		switch f.ID {
 		case "POL-NO-ALLOW":
-			if g, ok := originAuthFinding(x, vc, f); ok {
-				*f = g
-				continue
-			}
+			// The origin request is built (default root object, spec
+			// §1.2 step 5) before it is authenticated (step 6).
 			if vc.Path == "/" && vc.DefaultRootObject == "" && vc.OriginKind == "s3" {
 				*f = rootNoDRO(vc, f)
+				continue
+			}
+			if g, ok := originAuthFinding(x, vc, f); ok {
+				*f = g
 			}
 		case "KEY-MISSING":
 			if g, ok := keyFinding(vc, f); ok {
 				*f = g
+			}
+		case "POL-TLS-HTTP", "CF-HTTPS-ONLY":
+			if vc.Behavior != "" {
+				if f.Fix == nil {
+					f.Fix = &Fix{}
+				}
+				f.Fix.Summary = "set the cache behavior " + vc.Behavior + "'s ViewerProtocolPolicy to redirect-to-https: " +
+					"http:// viewers are redirected, and CloudFront reaches S3 over HTTPS"
+				f.Fix.Terraform = "viewer_protocol_policy = \"redirect-to-https\" in the cache behavior"
+				f.Fix.Commands = []string{"aws cloudfront get-distribution-config --id " + vc.DistributionID + " > dist.json",
+					"# set the behavior's ViewerProtocolPolicy to redirect-to-https, then aws cloudfront update-distribution --id " +
+						vc.DistributionID + " --if-match ETAG --distribution-config file://config.json"}
+				f.Fix.Change = &Change{Kind: ChangeViewerProtocol, Target: behaviorTarget(vc.Behavior), Value: "redirect-to-https"}
 			}
 		}
 	}
@@ -100,6 +115,15 @@ func Refine(x *Explanation, vc *ViewerContext) {
 		x.Findings = append([]Finding{spaMask(x, vc)}, x.Findings...)
 	}
 	x.Findings = append(x.Findings, possibleFindings(vc)...)
+}
+
+// behaviorTarget is Change.Target for a behavior's PathPattern: "" for
+// the default behavior ("*").
+func behaviorTarget(pattern string) string {
+	if pattern == "*" {
+		return ""
+	}
+	return pattern
 }
 
 // originAuthFinding: an anonymous origin request denied because the
