@@ -59,3 +59,12 @@ func deepCopy(dst, src reflect.Value) {
 		dst.Set(src)
 	}
 }
+
+// Copy returns a deep copy of v: any of the bundle's types, or the
+// CloudFront shapes they hold (a world imports copies, never the
+// bundle's own values).
+func Copy[T any](v T) T {
+	out := reflect.New(reflect.TypeFor[T]()).Elem()
+	deepCopy(out, reflect.ValueOf(&v).Elem())
+	return out.Interface().(T)
+}

@@ -132,6 +132,11 @@ func (r *reader) load(rel string, v any, required string) int {
 func (r *reader) decode(rel string, data []byte, v any, required string) int {
 	data = bytes.TrimSpace(data)
 	if len(data) == 0 {
+		if emptyListOK(rel) {
+			// aws CLI v1 prints nothing for a paginated list with no
+			// items (list-invalidations of a distribution without any).
+			return loaded
+		}
 		r.problem(rel, errors.New("empty file (the call's output was not captured)"))
 		return bad
 	}
@@ -171,6 +176,13 @@ func (r *reader) decode(rel string, data []byte, v any, required string) int {
 		return bad
 	}
 	return loaded
+}
+
+// emptyListOK reports whether an empty file is a valid output for rel: the
+// paginated list commands, which aws CLI v1 leaves silent when there is
+// nothing to list.
+func emptyListOK(rel string) bool {
+	return rel == PathInvalidations || path.Base(rel) == FileListObjectsV2
 }
 
 // jsonErr makes a decoding error readable.

@@ -309,21 +309,21 @@ type HeadObject struct {
 	AcceptRanges            string `json:",omitempty"`
 	LastModified            Timestamp
 	ContentLength           int64
-	ETag                    string            `json:",omitempty"`
-	ContentType             string            `json:",omitempty"`
-	ContentEncoding         string            `json:",omitempty"`
-	CacheControl            string            `json:",omitempty"`
-	ServerSideEncryption    string            `json:",omitempty"`
-	SSEKMSKeyId             string            `json:",omitempty"`
-	BucketKeyEnabled        *bool             `json:",omitempty"`
-	SSECustomerAlgorithm    string            `json:",omitempty"`
-	StorageClass            string            `json:",omitempty"`
-	Restore                 string            `json:",omitempty"`
-	ArchiveStatus           string            `json:",omitempty"`
-	WebsiteRedirectLocation string            `json:",omitempty"`
-	VersionId               string            `json:",omitempty"`
-	DeleteMarker            *bool             `json:",omitempty"`
-	Metadata                map[string]string `json:",omitempty"`
+	ETag                    string `json:",omitempty"`
+	ContentType             string `json:",omitempty"`
+	ContentEncoding         string `json:",omitempty"`
+	CacheControl            string `json:",omitempty"`
+	ServerSideEncryption    string `json:",omitempty"`
+	SSEKMSKeyId             string `json:",omitempty"`
+	BucketKeyEnabled        *bool  `json:",omitempty"`
+	SSECustomerAlgorithm    string `json:",omitempty"`
+	StorageClass            string `json:",omitempty"`
+	Restore                 string `json:",omitempty"`
+	ArchiveStatus           string `json:",omitempty"`
+	WebsiteRedirectLocation string `json:",omitempty"`
+	VersionId               string `json:",omitempty"`
+	DeleteMarker            *bool  `json:",omitempty"`
+	Metadata                map[string]string
 }
 
 // KeyMetadata is describe-key's KeyMetadata.

@@ -241,7 +241,7 @@ func (s *Service) ImportObject(ctx context.Context, in ImportedObject) error {
 	var seal *blobSeal
 	switch {
 	case enc.Algorithm == sseAES256:
-		dk, sealed, keyID, err := s.sseS3.Seal(ctx, sse.SealRequest{})
+		dk, sealed, keyID, err := s.sseS3.Seal(ctx, sse.SealRequest{EncryptionContext: enc.encryptionContext(in.Bucket, in.Key), BucketOwner: bkt.Owner})
 		if err != nil {
 			return fail("SSE-S3", err)
 		}
