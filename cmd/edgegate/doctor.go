@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"strings"
 	"time"
 
@@ -146,4 +145,3 @@ func humanAll(a *doctor.AllReport) string {
 	}
 	return b.String()
 }
-

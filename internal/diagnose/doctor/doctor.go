@@ -66,20 +66,60 @@ func Diagnose(ctx context.Context, b *bundle.Bundle, req Request) (*Result, erro
 		return nil, err
 	}
 	res, err := w.Server.SimulateViewer(ctx, vr)
-	if err != nil {
-		if errors.Is(err, server.ErrBadViewerRequest) {
-			return nil, fmt.Errorf("%w: %v", ErrBadInput, err)
-		}
+	var r *Result
+	switch {
+	case err == nil:
+		r = &Result{Method: methodOf(vr), URL: vr.URL, Explanation: res.Explanation}
+		r.Gaps = gaps(b, w, res.Context)
+		lowerCertainty(r)
+	case errors.Is(err, server.ErrBadViewerRequest) && foreignHost(vr.URL) != "":
+		r = cnameResult(w, vr, foreignHost(vr.URL))
+	case errors.Is(err, server.ErrBadViewerRequest):
+		return nil, fmt.Errorf("%w: %v", ErrBadInput, err)
+	default:
 		return nil, err
 	}
-	r := &Result{Method: methodOf(vr), URL: vr.URL, Explanation: res.Explanation}
-	r.Gaps = gaps(b, w, res.Context)
-	lowerCertainty(r)
 	if r.Failed() {
 		v := &verifier{b: b, req: vr, base: w}
 		v.verify(ctx, r)
 	}
 	return r, nil
+}
+
+// foreignHost is the host of an absolute URL ("" if none): a host the
+// edge does not route is a CNAME that is not among the distribution's
+// aliases (CloudFront answers it with its own 403).
+func foreignHost(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	return u.Hostname()
+}
+
+// cnameResult is CF-CNAME: the viewer's Host is neither the
+// distribution's domain name nor one of its aliases. The request would
+// reach CloudFront only through DNS pointing the name at it; CloudFront
+// answers 403 without an origin request.
+func cnameResult(w *world.World, vr server.ViewerRequest, host string) *Result {
+	var aliases []string
+	if a := w.Distribution.Config.Aliases; a != nil {
+		aliases = a.Items
+	}
+	return &Result{Method: methodOf(vr), URL: vr.URL, Explanation: &diagnose.Explanation{
+		Status: 403, ErrorCode: "CloudFrontUnknownAlias", Responder: "edge", Operation: "CloudFront", Principal: "viewer",
+		Trace: []diagnose.Step{},
+		Findings: []diagnose.Finding{{ID: "CF-CNAME", Certainty: diagnose.Definite,
+			Summary: "the Host " + host + " is neither the distribution's domain name " + w.Distribution.DomainName +
+				" nor one of its alternate domain names (Aliases): CloudFront answers 403 \"Bad request.\"",
+			Evidence: []string{"Host: " + host, "Aliases: [" + strings.Join(aliases, ", ") + "]"},
+			Fix: &diagnose.Fix{Summary: "add " + host + " to the distribution's Aliases, with an ACM certificate (us-east-1) covering it",
+				Commands: []string{"aws cloudfront get-distribution-config --id " + w.Distribution.ID + " > dist.json",
+					"# add \"" + host + "\" to DistributionConfig.Aliases.Items (and Quantity), set ViewerCertificate to the ACM certificate, then:",
+					"aws cloudfront update-distribution --id " + w.Distribution.ID + " --if-match ETAG --distribution-config file://config.json"},
+				Terraform: "aws_cloudfront_distribution: aliases = [\"" + host + "\"] and viewer_certificate { acm_certificate_arn = ... }",
+				Change:    &diagnose.Change{Kind: diagnose.ChangeAddAlias, Value: host}}}},
+	}}
 }
 
 func methodOf(vr server.ViewerRequest) string {

@@ -70,7 +70,7 @@ func (v *verifier) verifyOne(ctx context.Context, r *Result, f *diagnose.Finding
 		}
 		x := res.Explanation
 		if !x.Failed() {
-			probes, ok := v.probe(ctx, w)
+			probes, ok := v.probe(ctx, w, res.Context)
 			w.Close()
 			f.Fix.Probes = probes
 			if !ok {
@@ -138,14 +138,14 @@ func ids(x *diagnose.Explanation) []string {
 	return s
 }
 
-// probe makes the probes in w (the fixed world) and compares them with
-// the same probes in the base world: ok is false when one succeeds now
-// and did not before.
-func (v *verifier) probe(ctx context.Context, w *world.World) ([]diagnose.Probe, bool) {
+// probe makes the probes in w (the fixed world) and the same probes in
+// the base world, for the bucket and key the fixed request reached (vc):
+// ok is false when one succeeds now and did not before.
+func (v *verifier) probe(ctx context.Context, w *world.World, vc *diagnose.ViewerContext) ([]diagnose.Probe, bool) {
 	if v.before == nil {
-		v.before = probeStatuses(ctx, v.base, v.req)
+		v.before = probeStatuses(ctx, v.base, v.req, vc)
 	}
-	after := probeStatuses(ctx, w, v.req)
+	after := probeStatuses(ctx, w, v.req, vc)
 	ok := true
 	var out []diagnose.Probe
 	for _, name := range []string{ProbeAnonymousS3, ProbeOtherDist, ProbeForeignSigned} {
@@ -157,18 +157,13 @@ func (v *verifier) probe(ctx context.Context, w *world.World) ([]diagnose.Probe,
 	return out, ok
 }
 
-// probeStatuses makes the three probes in w for the request's key: an
-// anonymous S3 GET, the viewer request through a second distribution with
-// the same configuration, and a GET signed by another account. A probe
-// that cannot be made is 0.
-func probeStatuses(ctx context.Context, w *world.World, vr server.ViewerRequest) map[string]int {
+// probeStatuses makes the three probes in w for the bucket and key of vc:
+// an anonymous S3 GET, the viewer request's path through a second
+// distribution with the same configuration, and a GET signed by another
+// account. A probe that cannot be made is 0.
+func probeStatuses(ctx context.Context, w *world.World, vr server.ViewerRequest, vc *diagnose.ViewerContext) map[string]int {
 	st := map[string]int{}
-	res, err := w.Server.SimulateViewer(ctx, vr)
-	if err != nil || res.Context == nil {
-		return st
-	}
-	vc := res.Context
-	if vc.Bucket != "" {
+	if vc != nil && vc.Bucket != "" {
 		if req, err := w.S3Request(ctx, "GET", vc.Bucket, vc.Key, nil); err == nil {
 			if resp, err := w.Do(req); err == nil {
 				st[ProbeAnonymousS3] = resp.StatusCode
