@@ -40,6 +40,8 @@ type Probe struct {
 	After  int    `json:"after"`  // HTTP status after the fix
 	// OK is false when the probe gained access it did not have.
 	OK bool `json:"ok"`
+	// Note says why a probe was not made ("" when it was).
+	Note string `json:"note,omitempty"`
 }
 
 // Change kinds: what Change.Kind may be, and the fields each uses.
