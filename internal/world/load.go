@@ -318,9 +318,16 @@ func (bl *builder) loadObjects(ctx context.Context, name string, bk *bundle.Buck
 		head *bundle.HeadObject
 	}
 	objs := map[string]*entry{}
-	if bk.Objects != nil {
-		for i := range bk.Objects.Contents {
-			o := &bk.Objects.Contents[i]
+	listings := []*bundle.ListObjectsV2{bk.Objects}
+	for _, p := range sortedNames(bk.PrefixListings) {
+		listings = append(listings, bk.PrefixListings[p])
+	}
+	for _, l := range listings {
+		if l == nil {
+			continue
+		}
+		for i := range l.Contents {
+			o := &l.Contents[i]
 			objs[o.Key] = &entry{list: o}
 		}
 	}
