@@ -91,6 +91,10 @@ type Bucket struct {
 	Website           *GetBucketWebsite           // get-bucket-website.json
 	Objects           *ListObjectsV2              // list-objects-v2.json
 
+	// PrefixListings are list-objects-v2/PREFIX.json, by prefix
+	// (decoded): the keys around requested ones when the main listing
+	// was cut (docs/collect.md).
+	PrefixListings map[string]*ListObjectsV2
 	// HeadObjects are head-object/KEY.json, by object key (decoded).
 	HeadObjects map[string]*HeadObject
 	// ObjectACLs are get-object-acl/KEY.json, by object key (decoded).
@@ -137,6 +141,7 @@ const (
 	FileBucketWebsite           = "get-bucket-website.json"
 	FileListObjectsV2           = "list-objects-v2.json"
 	DirHeadObject               = "head-object"
+	DirPrefixListings           = "list-objects-v2"
 	DirObjectACL                = "get-object-acl"
 )
 

@@ -55,11 +55,18 @@ func Read(dir string) (*Bundle, error) {
 	if _, err := os.ReadDir(dir); err != nil {
 		return nil, fmt.Errorf("bundle: %w", err)
 	}
-	r := &reader{root: dir, b: New()}
+	r := &reader{root: dir, b: New(), seen: map[string]bool{}, noSuchBucket: map[string]bool{}}
 	r.b.Dir = dir
+	r.okEmpty = r.readManifest()
 	r.read()
-	r.b.Missing = r.b.expectedMissing(r.seen)
+	for name := range r.noSuchBucket {
+		if r.b.Buckets[name] == nil {
+			r.b.Buckets[name] = NewBucket(name)
+		}
+		r.b.Buckets[name].NoSuchBucket = true
+	}
 	sort.Strings(r.b.Absent)
+	r.b.Missing = r.b.expectedMissing(r.seen)
 	sort.Slice(r.b.Problems, func(i, j int) bool { return r.b.Problems[i].Path < r.b.Problems[j].Path })
 	return r.b, nil
 }
@@ -79,7 +86,7 @@ func New() *Bundle {
 
 // NewBucket returns an empty Bucket with its maps made.
 func NewBucket(name string) *Bucket {
-	return &Bucket{Name: name, HeadObjects: map[string]*HeadObject{}, ObjectACLs: map[string]*AccessControlPolicy{}}
+	return &Bucket{Name: name, PrefixListings: map[string]*ListObjectsV2{}, HeadObjects: map[string]*HeadObject{}, ObjectACLs: map[string]*AccessControlPolicy{}}
 }
 
 type reader struct {
@@ -87,6 +94,11 @@ type reader struct {
 	b    *Bundle
 	// seen holds every path that exists (as a file), used or not.
 	seen map[string]bool
+	// okEmpty are files whose call the manifest says succeeded: empty is
+	// an empty answer.
+	okEmpty map[string]bool
+	// noSuchBucket are buckets the manifest says do not exist.
+	noSuchBucket map[string]bool
 }
 
 // outcome of load.
@@ -104,9 +116,6 @@ func (r *reader) load(rel string, v any, required string) int {
 	st, err := os.Stat(full)
 	if errors.Is(err, fs.ErrNotExist) {
 		return notHere
-	}
-	if r.seen == nil {
-		r.seen = map[string]bool{}
 	}
 	r.seen[rel] = true
 	if err != nil {
@@ -132,7 +141,7 @@ func (r *reader) load(rel string, v any, required string) int {
 func (r *reader) decode(rel string, data []byte, v any, required string) int {
 	data = bytes.TrimSpace(data)
 	if len(data) == 0 {
-		if emptyListOK(rel) {
+		if emptyListOK(rel) || r.okEmpty[rel] {
 			// aws CLI v1 prints nothing for a paginated list with no
 			// items (list-invalidations of a distribution without any).
 			return loaded
@@ -345,6 +354,12 @@ func (r *reader) readBucket(name string) {
 	if note(r.load(p(FileListObjectsV2), &lo, ""), p(FileListObjectsV2)) {
 		bk.Objects = &lo
 	}
+	r.eachKey(name, DirPrefixListings, func(prefix, rel string) {
+		var l ListObjectsV2
+		if r.load(rel, &l, "") == loaded {
+			bk.PrefixListings[prefix] = &l
+		}
+	})
 	r.eachKey(name, DirHeadObject, func(key, rel string) {
 		any = true
 		var h HeadObject
@@ -498,7 +513,8 @@ func (b *Bundle) expectedMissing(seen map[string]bool) []string {
 	}
 	var out []string
 	for p := range want {
-		if !seen[p] {
+		_, refused := b.Refused[p]
+		if !seen[p] && !refused && !b.IsAbsent(p) {
 			out = append(out, p)
 		}
 	}

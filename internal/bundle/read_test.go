@@ -246,3 +246,88 @@ func TestCloneIsDeep(t *testing.T) {
 		t.Error("time lost in Clone")
 	}
 }
+
+func TestCommandPath(t *testing.T) {
+	for _, tc := range []struct{ cmd, want string }{
+		{"aws sts get-caller-identity", PathCallerIdentity},
+		{"aws cloudfront get-distribution --id E1", PathDistribution},
+		{"aws cloudfront get-origin-access-control --id E2", "cloudfront/get-origin-access-control/E2.json"},
+		{"aws cloudfront get-cloud-front-origin-access-identity --id E3", "cloudfront/get-cloud-front-origin-access-identity/E3.json"},
+		{"aws cloudfront get-cache-policy --id abc", "cloudfront/get-cache-policy/abc.json"},
+		{"aws cloudfront list-invalidations --distribution-id E1 --max-items 1000", PathInvalidations},
+		{"aws s3control get-public-access-block --account-id 111122223333", PathAccountPublicAccessBlock},
+		{"aws s3api list-buckets", PathListBuckets},
+		{"aws s3api get-bucket-website --bucket site", "s3/site/get-bucket-website.json"},
+		{"aws s3api list-objects-v2 --bucket site --max-items 1000", "s3/site/list-objects-v2.json"},
+		{"aws s3api list-objects-v2 --bucket site --prefix 'docs/a b' --max-items 1000", "s3/site/list-objects-v2/docs%2Fa%20b.json"},
+		{"aws s3api head-object --bucket site --key 'it'\\''s/a b.html'", "s3/site/head-object/it%27s%2Fa%20b.html.json"},
+		{"aws s3api get-object-acl --bucket site --key index.html", "s3/site/get-object-acl/index.html.json"},
+		{"aws kms describe-key --key-id arn:aws:kms:eu-west-1:111122223333:key/1234 --region eu-west-1", "kms/1234/describe-key.json"},
+		{"aws kms get-key-policy --key-id 1234 --policy-name default", "kms/1234/get-key-policy.json"},
+		{"aws kms describe-key --key-id alias/aws/s3", ""},
+		{"aws s3api put-object --bucket x", ""},
+		{"rm -rf /", ""},
+		{"", ""},
+		{"aws s3api head-object --bucket 'unterminated", ""},
+	} {
+		if got := CommandPath(tc.cmd); got != tc.want {
+			t.Errorf("CommandPath(%q) = %q, want %q", tc.cmd, got, tc.want)
+		}
+	}
+}
+
+// TestReadManifest: the collector's manifest says which missing files are
+// known absent and which unknown, and that an empty file is an empty answer.
+func TestReadManifest(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		ManifestName: `{"version": 1, "calls": [
+			{"command": "aws s3api get-bucket-policy --bucket site", "outcome": "not-found", "error_code": "NoSuchBucketPolicy"},
+			{"command": "aws s3api get-bucket-acl --bucket site", "outcome": "refused", "error_code": "AccessDenied", "message": "Access Denied"},
+			{"command": "aws s3api head-object --bucket site --key 'a b'", "outcome": "error"},
+			{"command": "aws s3api get-bucket-location --bucket gone", "outcome": "not-found", "error_code": "NoSuchBucket"},
+			{"command": "aws cloudfront list-invalidations --distribution-id E1", "file": "cloudfront/list-invalidations.json", "outcome": "ok"},
+			{"command": "aws s3api get-bucket-website --bucket site", "file": "s3/site/get-bucket-website.json", "outcome": "ok"}
+		]}`,
+		PathInvalidations:                     "",
+		BucketPath("site", FileBucketWebsite): "",
+	})
+	b, err := Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !b.IsAbsent(BucketPath("site", FileBucketPolicy)) || b.IsMissing(BucketPath("site", FileBucketPolicy)) {
+		t.Errorf("not-found: Absent %v Missing %v", b.Absent, b.Missing)
+	}
+	if e := b.Refused[BucketPath("site", FileBucketACL)]; e.Code != "AccessDenied" {
+		t.Errorf("refused: %v", b.Refused)
+	}
+	if e := b.Refused[HeadObjectPath("site", "a b")]; e.Code != "error" || !b.IsMissing(HeadObjectPath("site", "a b")) {
+		t.Errorf("error: %v", b.Refused)
+	}
+	if !b.Bucket("gone").NoSuchBucket {
+		t.Error("NoSuchBucket from the manifest not noted")
+	}
+	if b.Invalidations == nil {
+		t.Error("an empty list-invalidations the manifest calls ok was not loaded")
+	}
+	var probs []string
+	for _, p := range b.Problems {
+		probs = append(probs, p.Error())
+	}
+	if len(probs) != 1 || !strings.Contains(probs[0], FileBucketWebsite) {
+		// An empty get-bucket-website is an empty answer per the manifest:
+		// no problem; the website then has no member, which is loaded.
+		if len(probs) != 0 {
+			t.Errorf("problems %v", probs)
+		}
+	}
+	for _, m := range b.Missing {
+		if m == BucketPath("site", FileBucketPolicy) || m == BucketPath("site", FileBucketACL) {
+			t.Errorf("%s both Missing and recorded by the manifest", m)
+		}
+	}
+	bad := writeFiles(t, map[string]string{ManifestName: `{"version": 7}`})
+	if b, _ := Read(bad); len(b.Problems) != 1 || b.Problems[0].Path != ManifestName {
+		t.Errorf("a manifest of another version: %v", b.Problems)
+	}
+}

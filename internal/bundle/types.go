@@ -302,6 +302,8 @@ type ListObjectsV2 struct {
 	Prefix         string                    `json:",omitempty"`
 	KeyCount       int64                     `json:",omitempty"`
 	IsTruncated    bool                      `json:",omitempty"`
+	// NextToken is set when the listing was cut (--max-items).
+	NextToken string `json:",omitempty"`
 }
 
 // HeadObject is the output of `aws s3api head-object --bucket B --key K`.

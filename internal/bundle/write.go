@@ -72,6 +72,9 @@ func (b *Bundle) Write(dir string) error {
 		if bk.Objects != nil {
 			put(p(FileListObjectsV2), bk.Objects)
 		}
+		for prefix, l := range bk.PrefixListings {
+			put(PrefixListingPath(name, prefix), l)
+		}
 		for key, h := range bk.HeadObjects {
 			put(HeadObjectPath(name, key), h)
 		}

@@ -268,17 +268,28 @@ func (bl *builder) loadBuckets(ctx context.Context) {
 			bl.policyOAIs(bk.Policy.Policy)
 			in.Policy = []byte(bk.Policy.Policy)
 		}
+		// A part S3 refuses is left out (and reported); the rest of the
+		// bucket still decides requests.
 		err := svc.ImportBucket(ctx, in)
-		if err != nil && in.Policy != nil && strings.Contains(err.Error(), "bucket policy") {
-			// Load the bucket without the policy S3 refuses: the rest of
-			// it still decides requests.
-			bl.skip(bundle.BucketPath(name, bundle.FileBucketPolicy), err)
-			in.Policy = nil
-			err = svc.ImportBucket(ctx, in)
-		}
-		if err != nil && in.ACL != nil && strings.Contains(err.Error(), "ACL") {
-			bl.skip(bundle.BucketPath(name, bundle.FileBucketACL), err)
-			in.ACL = nil
+		for tries := 0; err != nil && tries < 5; tries++ {
+			msg := err.Error()
+			var file string
+			switch {
+			case in.Policy != nil && strings.Contains(msg, ": bucket policy:"):
+				in.Policy, file = nil, bundle.FileBucketPolicy
+			case in.ACL != nil && strings.Contains(msg, ": ACL:"):
+				in.ACL, file = nil, bundle.FileBucketACL
+			case in.Ownership != "" && strings.Contains(msg, ": ownership controls:"):
+				in.Ownership, file = "", bundle.FileBucketOwnershipControls
+			case in.Encryption != nil && strings.Contains(msg, ": encryption:"):
+				in.Encryption, file = nil, bundle.FileBucketEncryption
+			case in.Website != nil && strings.Contains(msg, ": website:"):
+				in.Website, file = nil, bundle.FileBucketWebsite
+			}
+			if file == "" {
+				break
+			}
+			bl.skip(bundle.BucketPath(name, file), err)
 			err = svc.ImportBucket(ctx, in)
 		}
 		if err != nil {
@@ -307,9 +318,16 @@ func (bl *builder) loadObjects(ctx context.Context, name string, bk *bundle.Buck
 		head *bundle.HeadObject
 	}
 	objs := map[string]*entry{}
-	if bk.Objects != nil {
-		for i := range bk.Objects.Contents {
-			o := &bk.Objects.Contents[i]
+	listings := []*bundle.ListObjectsV2{bk.Objects}
+	for _, p := range sortedNames(bk.PrefixListings) {
+		listings = append(listings, bk.PrefixListings[p])
+	}
+	for _, l := range listings {
+		if l == nil {
+			continue
+		}
+		for i := range l.Contents {
+			o := &l.Contents[i]
 			objs[o.Key] = &entry{list: o}
 		}
 	}
