@@ -69,6 +69,11 @@ func Collect(ctx context.Context, o Options) (*Manifest, error) {
 	if err := o.validate(); err != nil {
 		return nil, err
 	}
+	// A fresh directory only: a file left from an earlier run would
+	// stand for an answer this run did not get.
+	if ents, err := os.ReadDir(o.Out); err == nil && len(ents) > 0 {
+		return nil, fmt.Errorf("output directory %s is not empty", o.Out)
+	}
 	if err := os.MkdirAll(o.Out, 0o755); err != nil {
 		return nil, fmt.Errorf("output directory: %w", err)
 	}
