@@ -258,7 +258,7 @@ func (c *collector) endpoint(p **string) bool {
 // to rel and records "ok"; on failure it writes nothing and records the
 // outcome. It reports whether the call succeeded.
 func (c *collector) record(command, rel string, err error, tree func() map[string]any) bool {
-	call := Call{Command: command}
+	call := Call{Command: command, Path: rel}
 	defer func() { c.wire = nil }() // the next call's responses start afresh
 	if err != nil {
 		call.Outcome, call.ErrorCode, call.HTTPStatus, call.Message = classify(err)
