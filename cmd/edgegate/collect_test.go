@@ -23,6 +23,10 @@ func TestRunCollectUsage(t *testing.T) {
 	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
 	out := t.TempDir()
+	nonEmpty := t.TempDir()
+	if err := os.WriteFile(filepath.Join(nonEmpty, "old.json"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		args []string
@@ -35,6 +39,7 @@ func TestRunCollectUsage(t *testing.T) {
 		{"relative key", []string{"--distribution-id", "E1", "--out", out, "--key", "index.html"}, `bad --key "index.html"`},
 		{"stray argument", []string{"--distribution-id", "E1", "--out", out, "extra"}, `unexpected argument "extra"`},
 		{"out is a file", []string{"--distribution-id", "E1", "--out", "/dev/null/x"}, "output directory"},
+		{"out not empty", []string{"--distribution-id", "E1", "--out", nonEmpty}, "is not empty"},
 	}
 	for _, tt := range tests {
 		var stdout, stderr bytes.Buffer

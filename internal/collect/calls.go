@@ -433,7 +433,11 @@ func (c *collector) kmsKey(ctx context.Context, r kmsRef) {
 	if dir == "" && err == nil {
 		err = fmt.Errorf("describe-key answered without a KeyId")
 	}
-	if !c.record(cmd, path.Join(dir, "describe-key.json"), err,
+	rel := ""
+	if dir != "" {
+		rel = path.Join(dir, "describe-key.json")
+	}
+	if !c.record(cmd, rel, err,
 		func() map[string]any { return cliTree(desc, epochSeconds, c.wire) }) && dir == "" {
 		return
 	}

@@ -69,6 +69,11 @@ func Collect(ctx context.Context, o Options) (*Manifest, error) {
 	if err := o.validate(); err != nil {
 		return nil, err
 	}
+	// A fresh directory only: a file left from an earlier run would
+	// stand for an answer this run did not get.
+	if ents, err := os.ReadDir(o.Out); err == nil && len(ents) > 0 {
+		return nil, fmt.Errorf("output directory %s is not empty", o.Out)
+	}
 	if err := os.MkdirAll(o.Out, 0o755); err != nil {
 		return nil, fmt.Errorf("output directory: %w", err)
 	}
@@ -253,7 +258,7 @@ func (c *collector) endpoint(p **string) bool {
 // to rel and records "ok"; on failure it writes nothing and records the
 // outcome. It reports whether the call succeeded.
 func (c *collector) record(command, rel string, err error, tree func() map[string]any) bool {
-	call := Call{Command: command}
+	call := Call{Command: command, Path: rel}
 	defer func() { c.wire = nil }() // the next call's responses start afresh
 	if err != nil {
 		call.Outcome, call.ErrorCode, call.HTTPStatus, call.Message = classify(err)

@@ -187,11 +187,26 @@ func TestCollectMatchesCLI(t *testing.T) {
 			t.Errorf("%s mapped to %q, want %q", k.Path, got, wantKeys[k.Path])
 		}
 	}
-	// The manifest on disk is the one returned.
-	var disk collect.Manifest
-	b, err := os.ReadFile(filepath.Join(out, collect.ManifestName))
-	if err != nil || json.Unmarshal(b, &disk) != nil || len(disk.Calls) != len(m.Calls) {
-		t.Errorf("manifest on disk: %v", err)
+	// The manifest on disk is the one returned, and tells a reader which
+	// missing files are known absent.
+	disk, err := collect.ReadManifest(out)
+	if err != nil || !reflect.DeepEqual(disk, m) {
+		t.Fatalf("manifest on disk: %v\n%+v\n%+v", err, disk, m)
+	}
+	oc := disk.Outcomes()
+	if c := oc["s3/site/get-bucket-website.json"]; c.Outcome != collect.OutcomeNotFound || c.ErrorCode != "NoSuchWebsiteConfiguration" || c.File != "" {
+		t.Errorf("get-bucket-website of site: %+v", c)
+	}
+	if _, err := os.Stat(filepath.Join(out, "s3/site/get-bucket-website.json")); !os.IsNotExist(err) {
+		t.Errorf("a not-found call wrote its file: %v", err)
+	}
+	if c := oc["s3/legacy/head-object/v1%2Fold%2Fx.txt.json"]; c.Outcome != collect.OutcomeNotFound {
+		t.Errorf("head-object of a missing key: %+v", c)
+	}
+	for p, c := range oc {
+		if c.Outcome == collect.OutcomeOK && c.File != p {
+			t.Errorf("%s: file %q", p, c.File)
+		}
 	}
 }
 

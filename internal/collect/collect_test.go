@@ -2,8 +2,12 @@ package collect
 
 import (
 	"errors"
+	"io/fs"
 	"net/http"
+	"os"
+	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -182,5 +186,27 @@ func TestNames(t *testing.T) {
 		if got := keyIDOf(ref); got != want {
 			t.Errorf("keyIDOf(%q) = %q, want %q", ref, got, want)
 		}
+	}
+}
+
+func TestReadManifest(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := ReadManifest(dir); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("no manifest: %v", err)
+	}
+	for _, tt := range []struct{ doc, want string }{
+		{`{"version": 2}`, "version 2"},
+		{`{"version": 1, "calls": [`, "unexpected end"},
+	} {
+		if err := os.WriteFile(filepath.Join(dir, ManifestName), []byte(tt.doc), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ReadManifest(dir); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: %v, want %q", tt.doc, err, tt.want)
+		}
+	}
+	m := &Manifest{Calls: []Call{{Path: "a.json", Outcome: OutcomeRefused}, {Path: "a.json", Outcome: OutcomeOK, File: "a.json"}, {Outcome: OutcomeRefused}}}
+	if oc := m.Outcomes(); len(oc) != 1 || oc["a.json"].Outcome != OutcomeOK {
+		t.Errorf("Outcomes = %+v", oc)
 	}
 }

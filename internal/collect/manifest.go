@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,7 +75,11 @@ type KeyMapping struct {
 type Call struct {
 	// Command is the equivalent aws CLI command line.
 	Command string `json:"command"`
-	// File is the bundle-relative path of the answer (outcome ok only).
+	// Path is the bundle-relative path of the file that holds (ok) or
+	// would hold (any other outcome) the answer; "" only for a KMS alias
+	// that could not be resolved to a key id.
+	Path string `json:"path,omitempty"`
+	// File is Path when the file was written (outcome ok only).
 	File string `json:"file,omitempty"`
 	// Outcome is ok, not-found, refused or error.
 	Outcome string `json:"outcome"`
@@ -92,6 +97,38 @@ func (m *Manifest) Failed() []Call {
 	for _, c := range m.Calls {
 		if c.Outcome == OutcomeRefused || c.Outcome == OutcomeError {
 			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// ReadManifest reads DIR/_collect.json. A bundle made by hand has none:
+// the error then satisfies errors.Is(err, fs.ErrNotExist).
+func ReadManifest(dir string) (*Manifest, error) {
+	b, err := os.ReadFile(filepath.Join(dir, ManifestName))
+	if err != nil {
+		return nil, err
+	}
+	var m Manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("%s: %w", ManifestName, err)
+	}
+	if m.Version != ManifestVersion {
+		return nil, fmt.Errorf("%s: version %d, want %d", ManifestName, m.Version, ManifestVersion)
+	}
+	return &m, nil
+}
+
+// Outcomes maps each layout path to its call's outcome: what a bundle
+// reader needs to tell a file that is absent because AWS said "no such
+// thing" (OutcomeNotFound: known absent) from one that is absent because
+// the call was refused or failed (unknown). When a path was asked more
+// than once, the last call wins.
+func (m *Manifest) Outcomes() map[string]Call {
+	out := make(map[string]Call, len(m.Calls))
+	for _, c := range m.Calls {
+		if c.Path != "" {
+			out[c.Path] = c
 		}
 	}
 	return out
