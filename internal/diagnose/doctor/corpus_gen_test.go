@@ -253,7 +253,9 @@ var scenarios = []scenario{
 	{"healthy-root-dro", corpusRequest{Path: "/"}, func(g *gen) {
 		g.mkBucket("index.html")
 		g.mkOAC("always")
-		g.mkDist(func(_ *cftypes.Origin, cfg *cftypes.DistributionConfig) { cfg.DefaultRootObject = aws.String("index.html") })
+		g.mkDist(func(_ *cftypes.Origin, cfg *cftypes.DistributionConfig) {
+			cfg.DefaultRootObject = aws.String("index.html")
+		})
 		g.grant()
 	}, healthy},
 	{"healthy-public-no-auth", corpusRequest{Path: "/p.txt"}, func(g *gen) {
@@ -268,7 +270,7 @@ var scenarios = []scenario{
 		g.must(err)
 		g.public()
 		g.mkDist(websiteOrigin(g))
-	}, healthy},
+	}, pending(healthy, pendingWebsite)},
 	{"pol-no-allow", corpusRequest{Path: "/index.html"}, func(g *gen) {
 		g.mkBucket("index.html")
 		g.mkOAC("always")
@@ -302,7 +304,7 @@ var scenarios = []scenario{
 			WebsiteConfiguration: &s3types.WebsiteConfiguration{IndexDocument: &s3types.IndexDocument{Suffix: aws.String("index.html")}}})
 		g.must(err)
 		g.mkDist(websiteOrigin(g))
-	}, origin403(def("ORG-WEBSITE-PRIVATE", vFalse))},
+	}, pending(origin403(def("ORG-WEBSITE-PRIVATE", vFalse)), pendingWebsite)},
 	{"kms-key-policy", corpusRequest{Path: "/secret.txt"}, func(g *gen) {
 		g.mkBucket()
 		g.mkKey()
@@ -368,7 +370,8 @@ var scenarios = []scenario{
 			genOther + `:root"},"Action":"s3:PutObject","Resource":"arn:aws:s3:::` + g.bucket + `/*"}]}`)
 		_, err = g.other.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(g.bucket), Key: aws.String("theirs.txt"), Body: strings.NewReader("theirs")})
 		g.must(err)
-	}, origin403(def("POL-OBJECT-OWNERSHIP", vTrue))},
+	}, pending(origin403(def("POL-OBJECT-OWNERSHIP", vTrue)),
+		"collect: list-objects-v2 without --fetch-owner, and the owner may not read another account's object's head or ACL: the world cannot know the object's owner")},
 	{"key-missing", corpusRequest{Path: "/later.txt"}, func(g *gen) {
 		g.mkBucket("index.html")
 		g.mkOAC("always")
@@ -454,6 +457,14 @@ var scenarios = []scenario{
 	}, corpusExpected{Status: 200, Responder: "origin", Findings: []expectedFinding{f("CF-WAF", diagnose.Possible, vFalse)}}},
 }
 
+// pendingWebsite is the gap of the website scenarios.
+const pendingWebsite = "world: a website configuration without routing rules imports as MalformedXML (an empty <RoutingRules> element)"
+
+func pending(e corpusExpected, why string) corpusExpected {
+	e.Pending = why
+	return e
+}
+
 // websiteOrigin points the distribution at the bucket's website endpoint
 // (a custom origin, http-only).
 func websiteOrigin(g *gen) func(o *cftypes.Origin, _ *cftypes.DistributionConfig) {
@@ -496,7 +507,7 @@ func TestGenerateCorpus(t *testing.T) {
 				for _, f := range sc.want.Findings {
 					want = append(want, f.ID+"/"+string(f.Certainty))
 				}
-				if res.Status != sc.want.Status || strings.Join(got, " ") != strings.Join(want, " ") {
+				if res.Status != sc.want.Status || strings.Join(got, " ") != strings.Join(want, " ") || len(got) != len(want) {
 					t.Fatalf("live: %d %v, want %d %v\n%s", res.Status, got, sc.want.Status, want, res.Explanation.Human())
 				}
 			}

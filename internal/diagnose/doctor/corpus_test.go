@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -32,6 +33,11 @@ type corpusRequest struct {
 
 // corpusExpected is expected.json: the answer and the findings, in order.
 type corpusExpected struct {
+	// Pending, when set, names a known gap outside the doctor (the
+	// world or the collector) that makes the scenario fail today: the
+	// test then expects the failure, and fails once the gap is closed so
+	// that the mark is removed.
+	Pending   string            `json:"pending,omitempty"`
 	Status    int               `json:"status"`
 	Responder string            `json:"responder"`
 	Findings  []expectedFinding `json:"findings"`
@@ -97,6 +103,14 @@ func TestCorpus(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if want.Pending != "" {
+				if msg := mismatch(res, want); msg == "" {
+					t.Errorf("pending %q: the scenario passes now: remove the mark", want.Pending)
+				} else {
+					t.Logf("PENDING (%s): %s", want.Pending, msg)
+				}
+				return
+			}
 			checkResult(t, res, want)
 		})
 	}
@@ -105,8 +119,9 @@ func TestCorpus(t *testing.T) {
 	}
 }
 
-func checkResult(t *testing.T, res *Result, want corpusExpected) {
-	t.Helper()
+// mismatch says how res differs from want in status, responder and
+// findings ("" when it does not).
+func mismatch(res *Result, want corpusExpected) string {
 	var got, wantIDs []string
 	for _, f := range res.Findings {
 		got = append(got, f.ID+"/"+string(f.Certainty))
@@ -115,8 +130,19 @@ func checkResult(t *testing.T, res *Result, want corpusExpected) {
 		wantIDs = append(wantIDs, f.ID+"/"+string(f.Certainty))
 	}
 	if res.Status != want.Status || res.Responder != want.Responder || strings.Join(got, " ") != strings.Join(wantIDs, " ") {
-		t.Fatalf("got %d %s %v, want %d %s %v\ngaps: %v\n%s", res.Status, res.Responder, got, want.Status, want.Responder, wantIDs,
-			res.Gaps, res.Human())
+		return fmt.Sprintf("got %d %s %v, want %d %s %v; gaps: %v", res.Status, res.Responder, got, want.Status, want.Responder, wantIDs, res.Gaps)
+	}
+	return ""
+}
+
+func checkResult(t *testing.T, res *Result, want corpusExpected) {
+	t.Helper()
+	if msg := mismatch(res, want); msg != "" {
+		t.Fatalf("%s\n%s", msg, res.Human())
+	}
+	var wantIDs []string
+	for _, f := range want.Findings {
+		wantIDs = append(wantIDs, f.ID)
 	}
 	for i, wf := range want.Findings {
 		if wf.Verified == nil {

@@ -187,6 +187,9 @@ func gaps(b *bundle.Bundle, w *world.World, vc *diagnose.ViewerContext) []string
 		}
 		if vc.Bucket != "" {
 			for _, f := range bundle.BucketFiles {
+				if f == bundle.FileBucketWebsite && vc.OriginKind != "website" {
+					continue // a REST origin does not use the website configuration
+				}
 				add(bundle.BucketPath(vc.Bucket, f))
 			}
 			if vc.Key != "" {
@@ -220,18 +223,46 @@ func dedupe(s []string) []string {
 	return out
 }
 
-// lowerCertainty makes DEFINITE findings POSSIBLE when the bundle could
-// not say everything the request depended on: what is missing might have
-// allowed or denied it (the doctor never guesses).
+// explicitDeny are the findings of a bucket-policy Deny.
+var explicitDeny = map[string]bool{"POL-EXPLICIT-DENY": true, "POL-EXPLICIT-DENY-NETWORK": true, "POL-TLS-HTTP": true, "POL-PERIMETER": true}
+
+// lowerCertainty makes the origin's DEFINITE findings POSSIBLE when the
+// bundle could not say everything the request depended on: what is
+// missing might have allowed or denied it (the doctor never guesses).
+// Findings read from the distribution's configuration alone (the edge's
+// refusals, CACHE-SPA-MASK) keep their certainty.
 func lowerCertainty(r *Result) {
-	if len(r.Gaps) == 0 {
+	if len(r.Gaps) == 0 || r.Responder == "edge" {
+		return // the edge decided from the distribution alone
+	}
+	if !r.Failed() {
+		r.Findings = append(r.Findings, diagnose.Finding{ID: "BUNDLE-GAP", Certainty: diagnose.Possible,
+			Summary:  "the simulated request succeeds, but the bundle lacks what it depends on: AWS may decide the real request otherwise",
+			Evidence: append([]string(nil), r.Gaps...),
+			Fix: &diagnose.Fix{Summary: "collect the bundle again with credentials that may make the refused calls (edgegate doctor collect)",
+				Unverified: "not a configuration change"}})
 		return
 	}
 	for i := range r.Findings {
 		f := &r.Findings[i]
-		if f.Certainty == diagnose.Definite {
+		if f.ID == "CACHE-SPA-MASK" || strings.HasPrefix(f.ID, "CF-") {
+			continue // read from the distribution's configuration
+		}
+		gs := r.Gaps
+		if explicitDeny[f.ID] {
+			// A Deny of the bucket policy decides before anything else
+			// of the bucket or the object is read: only the policy's
+			// own absence makes it uncertain.
+			gs = nil
+			for _, g := range r.Gaps {
+				if strings.Contains(g, bundle.FileBucketPolicy) || strings.HasPrefix(g, "not loaded: ") {
+					gs = append(gs, g)
+				}
+			}
+		}
+		if f.Certainty == diagnose.Definite && len(gs) > 0 {
 			f.Certainty = diagnose.Possible
-			f.Evidence = append(f.Evidence, "the bundle does not say everything this depends on: "+strings.Join(r.Gaps, "; "))
+			f.Evidence = append(f.Evidence, "the bundle does not say everything this depends on: "+strings.Join(gs, "; "))
 		}
 	}
 }

@@ -150,7 +150,7 @@ func (v *verifier) probe(ctx context.Context, w *world.World, vc *diagnose.Viewe
 	var out []diagnose.Probe
 	for _, name := range []string{ProbeAnonymousS3, ProbeOtherDist, ProbeForeignSigned} {
 		b, a := v.before[name], after[name]
-		p := diagnose.Probe{Name: name, Before: b, After: a, OK: !(a > 0 && a < 400 && (b == 0 || b >= 400))}
+		p := diagnose.Probe{Name: name, Before: b, After: a, OK: !granted(a) || granted(b)}
 		if name == ProbeOtherDist && vc != nil && vc.OAI != "" {
 			// Every distribution that uses an OAI reads as that OAI: a
 			// second one gets what the first gets, by design.
@@ -161,6 +161,10 @@ func (v *verifier) probe(ctx context.Context, w *world.World, vc *diagnose.Viewe
 	}
 	return out, ok
 }
+
+// granted reports whether a probe's status means access: a 2xx (a
+// redirect or an error is none).
+func granted(status int) bool { return status >= 200 && status < 300 }
 
 // probeStatuses makes the three probes in w for the bucket and key of vc:
 // an anonymous S3 GET, the viewer request's path through a second
