@@ -148,6 +148,10 @@ func (s *Server) SimulateViewer(ctx context.Context, vr ViewerRequest) (*ViewerR
 			Principal: "viewer", Findings: []diagnose.Finding{}, Trace: []diagnose.Step{}}
 	case !ok:
 		return nil, fmt.Errorf("server: the simulated request %s left no explanation", out.RequestID)
+	case xerr != nil && xerr.Code == "NoSuchRequest":
+		// S3 answered before any decision it records (a bucket that does
+		// not exist): explain from the answer itself.
+		x = untracedOrigin(out, w.Code, res.Context)
 	case xerr != nil:
 		return nil, fmt.Errorf("server: explaining the simulated request: %s", xerr.Message)
 	}
@@ -173,6 +177,23 @@ func (s *Server) SimulateViewer(ctx context.Context, vr ViewerRequest) (*ViewerR
 	x.Status, x.ErrorCode = res.Status, res.Code
 	res.Explanation = x
 	return res, nil
+}
+
+// untracedOrigin explains an origin answer S3 kept no decision trace for:
+// ORG-FOREIGN-BUCKET for a bucket that does not exist, else the bare
+// status with no finding.
+func untracedOrigin(out edge.Outcome, status int, vc *diagnose.ViewerContext) *diagnose.Explanation {
+	x := &diagnose.Explanation{RequestID: out.RequestID, Status: status, ErrorCode: out.Reason, Responder: "origin",
+		Operation: "CloudFront", Principal: "viewer", Findings: []diagnose.Finding{}, Trace: []diagnose.Step{}}
+	if out.Reason == "NoSuchBucket" && vc != nil {
+		x.Findings = append(x.Findings, diagnose.Finding{ID: "ORG-FOREIGN-BUCKET", Certainty: diagnose.Definite,
+			Summary:  "the origin's bucket " + vc.Bucket + " does not exist (deleted, or never created in this account): S3 answers 404 NoSuchBucket",
+			Evidence: []string{"origin " + vc.OriginID + ": " + vc.OriginDomain},
+			Fix: &diagnose.Fix{Summary: "create the bucket " + vc.Bucket + " again (and its policy), or point the origin at the bucket that holds the content",
+				Commands:   []string{"aws s3api create-bucket --bucket " + vc.Bucket},
+				Unverified: "creating a bucket and its content is not a change of the exported configuration"}})
+	}
+	return x
 }
 
 func readMethod(m string) bool {

@@ -42,6 +42,9 @@ func DiagnoseAll(ctx context.Context, b *bundle.Bundle) (*AllReport, error) {
 	if b == nil || b.DistributionConfig() == nil {
 		return nil, fmt.Errorf("%w: the bundle has no usable distribution (%s)", ErrBadInput, bundle.PathDistribution)
 	}
+	if err := checkOrigins(b); err != nil {
+		return nil, err
+	}
 	w, err := world.Build(ctx, b)
 	if err != nil {
 		return nil, fmt.Errorf("%w: loading the bundle: %v", ErrBadInput, err)
@@ -65,6 +68,7 @@ func DiagnoseAll(ctx context.Context, b *bundle.Bundle) (*AllReport, error) {
 		if r.Failed() {
 			rep.Failing++
 			(&verifier{b: b, req: vr, base: w}).verify(ctx, r)
+			lowerCertainty(r)
 		}
 		rep.Checks = append(rep.Checks, Check{What: p.what, Result: r})
 	}

@@ -53,6 +53,9 @@ func Diagnose(ctx context.Context, b *bundle.Bundle, req Request) (*Result, erro
 	if b == nil || b.DistributionConfig() == nil {
 		return nil, fmt.Errorf("%w: the bundle has no usable distribution (%s)", ErrBadInput, bundle.PathDistribution)
 	}
+	if err := checkOrigins(b); err != nil {
+		return nil, err
+	}
 	w, err := world.Build(ctx, b)
 	if err != nil {
 		return nil, fmt.Errorf("%w: loading the bundle: %v", ErrBadInput, err)
@@ -82,8 +85,53 @@ func Diagnose(ctx context.Context, b *bundle.Bundle, req Request) (*Result, erro
 	if r.Failed() {
 		v := &verifier{b: b, req: vr, base: w}
 		v.verify(ctx, r)
+		lowerCertainty(r) // the causes the fixes uncovered
 	}
 	return r, nil
+}
+
+// checkOrigins refuses a distribution whose cache behaviors target
+// origins it does not have (CloudFront never stores one: the export is
+// damaged), naming them.
+func checkOrigins(b *bundle.Bundle) error {
+	cfg := b.DistributionConfig()
+	ids := map[string]bool{}
+	var names []string
+	if cfg.Origins != nil {
+		for _, o := range cfg.Origins.Items {
+			if o.Id != nil {
+				ids[*o.Id] = true
+				names = append(names, *o.Id)
+			}
+		}
+	}
+	if cfg.OriginGroups != nil {
+		for _, g := range cfg.OriginGroups.Items {
+			if g.Id != nil {
+				ids[*g.Id] = true
+			}
+		}
+	}
+	check := func(what, target string) error {
+		if !ids[target] {
+			return fmt.Errorf("%w: %s: %s targets origin %q, which the distribution does not have (origins: %s)",
+				ErrBadInput, bundle.PathDistribution, what, target, strings.Join(names, ", "))
+		}
+		return nil
+	}
+	if db := cfg.DefaultCacheBehavior; db != nil {
+		if err := check("the default cache behavior", deref(db.TargetOriginId)); err != nil {
+			return err
+		}
+	}
+	if cfg.CacheBehaviors != nil {
+		for _, cb := range cfg.CacheBehaviors.Items {
+			if err := check("cache behavior "+deref(cb.PathPattern), deref(cb.TargetOriginId)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // foreignHost is the host of an absolute URL ("" if none): a host the
