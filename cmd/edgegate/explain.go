@@ -38,6 +38,27 @@ func parseHeaders(hs headerFlags) (map[string][]string, error) {
 	return out, nil
 }
 
+// idsLast moves X-Amz-Cf-Ids, which may start with "-" (URL-safe
+// base64), behind "--" so that the flag parser does not take them for
+// flags.
+func idsLast(args []string) []string {
+	var flags, ids []string
+	for _, a := range args {
+		if a == "--" {
+			return args // the caller separated them already
+		}
+		if len(a) == 56 && strings.HasSuffix(a, "==") && strings.HasPrefix(a, "-") {
+			ids = append(ids, a)
+			continue
+		}
+		flags = append(flags, a)
+	}
+	if len(ids) == 0 {
+		return args
+	}
+	return append(append(flags, "--"), ids...)
+}
+
 // explain asks a running server why a request got its answer: a recorded
 // one by its request id, or a viewer request simulated with --url (POST
 // /_edgegate/simulate: nothing is sent to the distribution). Exit codes:
@@ -62,7 +83,7 @@ func explain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "or the operator, may read its trace.")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(idsLast(args)); err != nil {
 		return 2
 	}
 	var req *http.Request

@@ -107,3 +107,17 @@ func TestExplainURL(t *testing.T) {
 		t.Errorf("anonymous: exit %d %s", code, stderr)
 	}
 }
+
+func TestIDsLast(t *testing.T) {
+	id := "-" + strings.Repeat("A", 53) + "=="
+	for _, tt := range []struct{ in, want []string }{
+		{[]string{"--json", id}, []string{"--json", "--", id}},
+		{[]string{id, "--json"}, []string{"--json", "--", id}},
+		{[]string{"--json", "--", id}, []string{"--json", "--", id}},
+		{[]string{"--json", "ABC"}, []string{"--json", "ABC"}},
+	} {
+		if got := idsLast(tt.in); strings.Join(got, " ") != strings.Join(tt.want, " ") {
+			t.Errorf("idsLast(%v) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}
