@@ -38,7 +38,7 @@ const (
 
 // gen is one scenario's live world.
 type gen struct {
-	t      *testing.T
+	t      testing.TB
 	env    *testenv.Env
 	s3     *s3.Client
 	other  *s3.Client
@@ -53,7 +53,7 @@ type gen struct {
 	domain string
 }
 
-func newGen(t *testing.T) *gen {
+func newGen(t testing.TB) *gen {
 	path := filepath.Join(t.TempDir(), "accounts.json")
 	doc := `{"accounts":[{"id":"` + genOther + `","name":"other","access_keys":[{"id":"` + genOtherKey + `","secret":"` + genOtherSecret + `"}]}]}`
 	if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
