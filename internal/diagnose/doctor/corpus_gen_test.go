@@ -455,6 +455,26 @@ var scenarios = []scenario{
 		})
 		g.grant()
 	}, corpusExpected{Status: 200, Responder: "origin", Findings: []expectedFinding{f("CF-WAF", diagnose.Possible, vFalse)}}},
+	{"cf-function-possible", corpusRequest{Path: "/index.html"}, func(g *gen) {
+		g.mkBucket("index.html")
+		g.mkOAC("always")
+		g.mkDist(func(_ *cftypes.Origin, cfg *cftypes.DistributionConfig) {
+			cfg.DefaultCacheBehavior.FunctionAssociations = &cftypes.FunctionAssociations{Quantity: aws.Int32(1), Items: []cftypes.FunctionAssociation{{
+				EventType: cftypes.EventTypeViewerRequest, FunctionARN: aws.String("arn:aws:cloudfront::000000000000:function/add-index")}}}
+		})
+		g.grant()
+	}, corpusExpected{Status: 200, Responder: "origin", Findings: []expectedFinding{f("CF-FUNCTION", diagnose.Possible, vFalse)}}},
+	{"cf-signed-possible", corpusRequest{Path: "/private/report.pdf"}, func(g *gen) {
+		g.mkBucket("private/report.pdf")
+		g.mkOAC("always")
+		g.mkDist(func(_ *cftypes.Origin, cfg *cftypes.DistributionConfig) {
+			cfg.CacheBehaviors = &cftypes.CacheBehaviors{Quantity: aws.Int32(1), Items: []cftypes.CacheBehavior{{
+				PathPattern: aws.String("/private/*"), TargetOriginId: aws.String("s3"), ViewerProtocolPolicy: cftypes.ViewerProtocolPolicyAllowAll,
+				CachePolicyId:    aws.String(cachingOpt),
+				TrustedKeyGroups: &cftypes.TrustedKeyGroups{Enabled: aws.Bool(true), Quantity: aws.Int32(1), Items: []string{"a1b2c3d4-0000-1111-2222-333344445555"}}}}}
+		})
+		g.grant()
+	}, corpusExpected{Status: 200, Responder: "origin", Findings: []expectedFinding{f("CF-SIGNED", diagnose.Possible, vFalse)}}},
 }
 
 // pendingWebsite is the gap of the website scenarios.
