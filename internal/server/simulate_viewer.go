@@ -34,6 +34,11 @@ type ViewerRequest struct {
 	// Country is the viewer's ISO 3166-1 alpha-2 country for geo
 	// restriction ("" the server's --viewer-country).
 	Country string
+	// Reader, when not nil, is who will read the result: the explanation
+	// is redacted to what that principal may see (another account's
+	// policies and keys are not shown, as for explain by request id). nil
+	// shows everything (the operator, the offline doctor).
+	Reader *identity.Principal
 }
 
 // ViewerResult is what a simulated viewer request came to.
@@ -100,6 +105,10 @@ func (o readOnlyOrigin) ServeS3(w http.ResponseWriter, r *http.Request, c *reqct
 	return errSimulatedWrite
 }
 
+// errNotReadable: the Reader may not read the simulated request's
+// explanation.
+var errNotReadable = errors.New("not readable")
+
 // ErrBadViewerRequest wraps SimulateViewer's input errors.
 var ErrBadViewerRequest = errors.New("bad viewer request")
 
@@ -136,11 +145,17 @@ func (s *Server) SimulateViewer(ctx context.Context, vr ViewerRequest) (*ViewerR
 	w := httptest.NewRecorder()
 	out := s.sim.edge.Serve(w, r, d)
 	res := &ViewerResult{Status: w.Code, Header: w.Header(), Code: out.Reason}
+	reader, operator := identity.Principal{}, true
+	if vr.Reader != nil && d != nil {
+		// (A Host that names no distribution has nothing to hide.)
+		reader, operator = *vr.Reader, false
+	}
+	keys := s.keyLister(reader, operator)
 	if d != nil {
 		res.DistributionAccount = d.Account
-		res.Context = s.sim.edge.ViewerContext(d, r, s.keyLister(identity.Principal{}, true))
+		res.Context = s.sim.edge.ViewerContext(d, r, keys)
 	}
-	x, xerr, ok := s.sim.edge.ExplainWith(out.RequestID, identity.Principal{}, true, s.keyLister(identity.Principal{}, true))
+	x, xerr, ok := s.sim.edge.ExplainWith(out.RequestID, reader, operator, keys)
 	switch {
 	case !ok && w.Code >= 300 && w.Code < 400:
 		// redirect-to-https: the edge answers alone and keeps no link.
@@ -152,6 +167,8 @@ func (s *Server) SimulateViewer(ctx context.Context, vr ViewerRequest) (*ViewerR
 		// S3 answered before any decision it records (a bucket that does
 		// not exist): explain from the answer itself.
 		x = untracedOrigin(out, w.Code, res.Context)
+	case xerr != nil && xerr.Status == http.StatusForbidden:
+		return nil, fmt.Errorf("%w: %s", errNotReadable, xerr.Message)
 	case xerr != nil:
 		return nil, fmt.Errorf("server: explaining the simulated request: %s", xerr.Message)
 	}

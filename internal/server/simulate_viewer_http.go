@@ -57,6 +57,10 @@ func (s *Server) serveSimulate(w http.ResponseWriter, r *http.Request, c *reqctx
 		return
 	}
 	vr := ViewerRequest{Method: in.Method, URL: in.URL, Header: http.Header(in.Headers), Country: in.Country}
+	if !c.Operator {
+		p := c.Principal
+		vr.Reader = &p // another account's policies and keys stay hidden
+	}
 	// Authorize on the distribution before simulating anything.
 	hr, err := viewerHTTPRequest(r.Context(), vr)
 	if err != nil {
@@ -69,11 +73,14 @@ func (s *Server) serveSimulate(w http.ResponseWriter, r *http.Request, c *reqctx
 	}
 	res, err := s.SimulateViewer(r.Context(), vr)
 	if err != nil {
-		status := http.StatusInternalServerError
-		if errors.Is(err, ErrBadViewerRequest) {
-			status = http.StatusBadRequest
+		status, code := http.StatusInternalServerError, "InternalError"
+		switch {
+		case errors.Is(err, ErrBadViewerRequest):
+			status, code = http.StatusBadRequest, "InvalidRequest"
+		case errors.Is(err, errNotReadable):
+			status, code = http.StatusForbidden, "AccessDenied"
 		}
-		fail(status, "InvalidRequest", err.Error())
+		fail(status, code, err.Error())
 		return
 	}
 	markLive(res.Explanation)
