@@ -137,18 +137,23 @@ func setupScenario(t *testing.T) *scenario {
 	return &scenario{env: env, distID: *d.Id, domain: *d.DomainName, keyID: keyID}
 }
 
+// liveClient sends the live server's requests without following
+// redirects (the world's Do does not follow them either).
+var liveClient = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
 // answer is what a comparison looks at.
 type answer struct {
-	Status int
-	Code   string
-	XCache string
+	Status   int
+	Code     string
+	XCache   string
+	Location string
 }
 
 func answerOf(t *testing.T, resp *http.Response) answer {
 	t.Helper()
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
-	a := answer{Status: resp.StatusCode, XCache: resp.Header.Get("X-Cache")}
+	a := answer{Status: resp.StatusCode, XCache: resp.Header.Get("X-Cache"), Location: resp.Header.Get("Location")}
 	if resp.StatusCode >= 300 && bytes.HasPrefix(bytes.TrimSpace(body), []byte("<?xml")) {
 		var e struct{ Code string }
 		if xml.Unmarshal(body, &e) == nil {
@@ -202,17 +207,7 @@ func TestWorldDecidesLikeTheLiveServer(t *testing.T) {
 		t.Fatalf("world distribution %+v, want %s at %s", w.Distribution, sc.distID, sc.domain)
 	}
 
-	type caller struct {
-		name             string
-		liveKey, liveSec string
-		worldCred        *world.Credentials
-	}
-	callers := []caller{
-		{name: "owner", liveKey: "test", liveSec: "test", worldCred: &w.Owner},
-		{name: "anonymous"},
-		{name: "foreign", liveKey: strangerKey, liveSec: strangerSecret, worldCred: &w.Foreign},
-	}
-	type target struct{ method, bucket, key string }
+	type target = s3Target
 	var targets []target
 	for _, k := range []string{"index.html", "docs/a.txt", "nope.html"} {
 		targets = append(targets, target{"GET", "site", k}, target{"HEAD", "site", k})
@@ -221,53 +216,12 @@ func TestWorldDecidesLikeTheLiveServer(t *testing.T) {
 		targets = append(targets, target{"GET", "pub", k}, target{"HEAD", "pub", k})
 	}
 	targets = append(targets, target{"GET", "site", ""}, target{"GET", "pub", ""}, target{"GET", "nobucket", "x"})
-	ctx := context.Background()
-	compared, unknown := 0, 0
-	for _, c := range callers {
-		for _, tg := range targets {
-			if tg.key != "" && b.IsMissing(bundle.ObjectACLPath(tg.bucket, tg.key)) {
-				// The owner may not read an ACL another account's object
-				// carries (Refused): the world cannot know it, and the
-				// doctor says POSSIBLE there.
-				unknown++
-				continue
-			}
-			u := sc.env.Endpoint + "/" + tg.bucket
-			if tg.key != "" {
-				u += "/" + tg.key
-			}
-			lreq := must(http.NewRequestWithContext(ctx, tg.method, u, nil))
-			if c.liveKey != "" {
-				sigv4.SignRequest(lreq, c.liveKey, c.liveSec, "us-east-1", "s3", time.Now(), "")
-			}
-			live := answerOf(t, must(http.DefaultClient.Do(lreq)))
-			wreq := must(w.S3Request(ctx, tg.method, tg.bucket, tg.key, nil))
-			if c.worldCred != nil {
-				w.SignAs(wreq, *c.worldCred, "s3")
-			}
-			got := answerOf(t, must(w.Do(wreq)))
-			if got != live {
-				t.Errorf("%s %s %s/%s: world %+v, live %+v", c.name, tg.method, tg.bucket, tg.key, got, live)
-			}
-			compared++
-		}
-	}
+	unknown := compareWorld(t, sc.env, sc.domain, w, b, targets,
+		[]string{"/", "/index.html", "/docs/a.txt", "/nope.html", "/pub/p.txt", "/pub/q.txt", "/pub/nope"})
 	if _, ok := b.Refused[bundle.ObjectACLPath("pub", "pub/w.txt")]; !ok || unknown == 0 {
 		t.Errorf("the writer's object ACL should be refused to the owner's export: Refused = %v", b.Refused)
 	}
-	// Viewer requests through the edge, by the distribution's domain.
-	for _, p := range []string{"/", "/index.html", "/docs/a.txt", "/nope.html", "/pub/p.txt", "/pub/q.txt", "/pub/nope"} {
-		lreq := must(http.NewRequestWithContext(ctx, "GET", sc.env.Endpoint+p, nil))
-		lreq.Host = sc.domain
-		live := answerOf(t, must(http.DefaultClient.Do(lreq)))
-		wreq := must(http.NewRequestWithContext(ctx, "GET", "http://"+sc.domain+p, nil))
-		got := answerOf(t, must(w.Do(wreq)))
-		if got != live {
-			t.Errorf("viewer GET %s: world %+v, live %+v", p, got, live)
-		}
-		compared++
-	}
-	t.Logf("%d requests compared, %d not comparable (the bundle lacks the object's ACL)", compared, unknown)
+	ctx := context.Background()
 
 	// The probe distribution: same origins, another ARN. The bucket policy
 	// of "site" names the first distribution only.
@@ -284,6 +238,73 @@ func TestWorldDecidesLikeTheLiveServer(t *testing.T) {
 			t.Errorf("probe distribution GET %s: %+v, want %d", p, got, want)
 		}
 	}
+}
+
+// s3Target is one S3 API request of a comparison.
+type s3Target struct{ method, bucket, key string }
+
+// compareWorld sends the S3 requests (as the owner, anonymously and as an
+// account nothing names: the live server's 222222222222, the world's
+// Foreign) and the viewer requests (GET by the distribution's domain) to
+// the live server and to the world, and fails on any difference of status,
+// S3 error code or X-Cache. Requests on objects whose ACL the export could
+// not read are not comparable: it returns how many were left out.
+func compareWorld(t *testing.T, env *testenv.Env, domain string, w *world.World, b *bundle.Bundle, targets []s3Target, viewerPaths []string) int {
+	t.Helper()
+	type caller struct {
+		name             string
+		liveKey, liveSec string
+		worldCred        *world.Credentials
+	}
+	callers := []caller{
+		{name: "owner", liveKey: "test", liveSec: "test", worldCred: &w.Owner},
+		{name: "anonymous"},
+		{name: "foreign", liveKey: strangerKey, liveSec: strangerSecret, worldCred: &w.Foreign},
+	}
+	ctx := context.Background()
+	compared, unknown := 0, 0
+	for _, c := range callers {
+		for _, tg := range targets {
+			if tg.key != "" && b.IsMissing(bundle.ObjectACLPath(tg.bucket, tg.key)) {
+				// The owner may not read an ACL another account's object
+				// carries (Refused): the world cannot know it, and the
+				// doctor says POSSIBLE there.
+				unknown++
+				continue
+			}
+			u := env.Endpoint + "/" + tg.bucket
+			if tg.key != "" {
+				u += "/" + tg.key
+			}
+			lreq := must(http.NewRequestWithContext(ctx, tg.method, u, nil))
+			if c.liveKey != "" {
+				sigv4.SignRequest(lreq, c.liveKey, c.liveSec, "us-east-1", "s3", time.Now(), "")
+			}
+			live := answerOf(t, must(liveClient.Do(lreq)))
+			wreq := must(w.S3Request(ctx, tg.method, tg.bucket, tg.key, nil))
+			if c.worldCred != nil {
+				w.SignAs(wreq, *c.worldCred, "s3")
+			}
+			got := answerOf(t, must(w.Do(wreq)))
+			if got != live {
+				t.Errorf("%s %s %s/%s: world %+v, live %+v", c.name, tg.method, tg.bucket, tg.key, got, live)
+			}
+			compared++
+		}
+	}
+	for _, p := range viewerPaths {
+		lreq := must(http.NewRequestWithContext(ctx, "GET", env.Endpoint+p, nil))
+		lreq.Host = domain
+		live := answerOf(t, must(liveClient.Do(lreq)))
+		wreq := must(http.NewRequestWithContext(ctx, "GET", "http://"+domain+p, nil))
+		got := answerOf(t, must(w.Do(wreq)))
+		if got != live {
+			t.Errorf("viewer GET %s: world %+v, live %+v", p, got, live)
+		}
+		compared++
+	}
+	t.Logf("%d requests compared, %d not comparable (the bundle lacks the object's ACL)", compared, unknown)
+	return unknown
 }
 
 // saveExample keeps the exported bundle as internal/bundle/testdata/example
