@@ -86,9 +86,11 @@ func (c *collector) invalidations(ctx context.Context, cf *cloudfront.Client) {
 	var err error
 	for {
 		var out *cloudfront.ListInvalidationsOutput
-		out, err = cf.ListInvalidations(ctx, &cloudfront.ListInvalidationsInput{
-			DistributionId: aws.String(id), Marker: marker, MaxItems: aws.Int32(int32(min(limit-len(items), 1000))),
-		})
+		in := &cloudfront.ListInvalidationsInput{DistributionId: aws.String(id), Marker: marker}
+		if rest := limit - len(items); rest < 100 {
+			in.MaxItems = aws.Int32(int32(rest)) // else CloudFront's default page (100), as the CLI asks
+		}
+		out, err = cf.ListInvalidations(ctx, in)
 		if err != nil {
 			break
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"github.com/edgegate/edgegate/internal/bundle"
 	"github.com/edgegate/edgegate/internal/collect"
 	"github.com/edgegate/edgegate/internal/testenv"
 )
@@ -208,6 +209,25 @@ func TestCollectMatchesCLI(t *testing.T) {
 			t.Errorf("%s: file %q", p, c.File)
 		}
 	}
+
+	// The doctor's reader takes the bundle whole: no problem, nothing
+	// missing or refused, the not-found answers known absent.
+	b, err := bundle.Read(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Problems) != 0 || len(b.Missing) != 0 || len(b.Refused) != 0 {
+		t.Errorf("bundle.Read: problems %v, missing %v, refused %v", b.Problems, b.Missing, b.Refused)
+	}
+	for _, p := range []string{"s3/site/get-bucket-website.json", "s3/legacy/get-bucket-policy.json", "s3control/get-public-access-block.json"} {
+		if !b.IsAbsent(p) {
+			t.Errorf("bundle.Read: %s not absent (%v)", p, b.Absent)
+		}
+	}
+	if b.Distribution == nil || len(b.KMSKeys) != 1 || b.Buckets["site"] == nil || b.Buckets["site"].HeadObjects["docs/a b.txt"] == nil ||
+		b.Buckets["site"].Policy == nil || b.Buckets["web"].Website == nil || len(b.OriginAccessControls) != 1 || len(b.OriginAccessIdentities) != 1 {
+		t.Errorf("bundle.Read: %+v", b)
+	}
 }
 
 // replay runs one manifest call with the aws CLI and compares.
@@ -297,4 +317,69 @@ func shellWords(t *testing.T, s string) []string {
 		out = append(out, cur.String())
 	}
 	return out
+}
+
+// TestCollectCutListing bounds the listing below the bucket's size: the
+// main listing is cut with a NextToken, as `--max-items` prints it, and
+// the requested keys' prefixes are listed on their own, each equal to the
+// CLI's listing of that prefix.
+func TestCollectCutListing(t *testing.T) {
+	env := testenv.Start(t, testenv.Options{})
+	cli := env.AWSCLI(t)
+	ctx := context.Background()
+	c := env.S3()
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("many")}); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"a.txt", "b.txt", "c.txt", "docs/index.html", "docs/x.html", "z"} {
+		if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("many"), Key: aws.String(k), Body: strings.NewReader(k)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dist := cli.JSON(nil, "cloudfront", "create-distribution", "--origin-domain-name", "many.s3.us-east-1.amazonaws.com")
+	id := dist["Distribution"].(map[string]any)["Id"].(string)
+	out := t.TempDir()
+	m, err := collect.Collect(ctx, collect.Options{DistributionID: id, Paths: []string{"/docs/", "/z"}, Out: out,
+		Config: env.Config("test", "test"), Endpoint: env.Endpoint, ListLimit: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var main map[string]any
+	raw, err := os.ReadFile(filepath.Join(out, "s3/many/list-objects-v2.json"))
+	if err != nil || json.Unmarshal(raw, &main) != nil {
+		t.Fatalf("main listing: %v %s", err, raw)
+	}
+	if n := len(main["Contents"].([]any)); n != 2 || main["NextToken"] == nil {
+		t.Errorf("main listing: %d keys, NextToken %v", n, main["NextToken"])
+	}
+	// The CLI agrees on everything but the token's text.
+	var want map[string]any
+	if err := json.Unmarshal(cli.Run(nil, "s3api", "list-objects-v2", "--bucket", "many", "--max-items", "2"), &want); err != nil {
+		t.Fatal(err)
+	}
+	delete(main, "NextToken")
+	if want["NextToken"] == nil {
+		t.Error("the CLI printed no NextToken")
+	}
+	delete(want, "NextToken")
+	if !reflect.DeepEqual(main, want) {
+		t.Errorf("main listing differs from the CLI's:\n%v\n%v", main, want)
+	}
+	for _, c := range m.Calls {
+		if strings.Contains(c.Command, "--prefix") {
+			replay(t, cli, env.Endpoint, out, c)
+		}
+	}
+	for _, f := range []string{"s3/many/list-objects-v2/docs%2F.json", "s3/many/list-objects-v2/z.json"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	b, err := bundle.Read(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := b.Buckets["many"].PrefixListings["docs/"]; l == nil || len(b.Problems) != 0 {
+		t.Errorf("bundle.Read: prefix listing %+v, problems %v", l, b.Problems)
+	}
 }
