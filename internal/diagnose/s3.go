@@ -1,10 +1,10 @@
 package diagnose
 
 import (
-	"encoding/json"
 	"strconv"
 	"strings"
 
+	"github.com/edgegate/edgegate/internal/identity"
 	"github.com/edgegate/edgegate/internal/policy"
 	"github.com/edgegate/edgegate/internal/s3/authz"
 	"github.com/edgegate/edgegate/internal/traces"
@@ -113,7 +113,7 @@ func s3Finding(rec *traces.Record, c *traces.Check, tr *authz.Trace, results []a
 			Summary:  "the key does not exist, and the caller may not s3:ListBucket, so S3 hides the 404 behind 403 AccessDenied",
 			Evidence: evidence,
 			Fix: &Fix{Summary: "upload the object, or correct the key (keys are case-sensitive); to get honest 404s, allow s3:ListBucket on the bucket: " +
-				statementJSON("AllowListForHonest404", principalElement(rec), "s3:ListBucket", "arn:aws:s3:::"+bucket),
+				mustJSON(scopedStatement(rec, c, "AllowListForHonest404", "s3:ListBucket", "arn:aws:s3:::"+bucket)),
 				Commands:   []string{"aws s3 cp FILE s3://" + bucket + "/" + rec.Key},
 				Unverified: "uploading an object is not a configuration change"}}, true
 	case authz.ReasonExplicitDenyBucketPolicy, authz.ReasonExplicitDenyIdentityPolicy:
@@ -174,12 +174,16 @@ func s3Finding(rec *traces.Record, c *traces.Check, tr *authz.Trace, results []a
 			Fix:      textFix("attach an identity policy to " + principalName(rec) + " allowing " + in.Action + " on " + in.Resource)}, true
 	}
 	sid := "Allow" + strings.TrimPrefix(in.Action, "s3:")
-	stmt := map[string]any{"Sid": sid, "Effect": "Allow", "Principal": principalElement(rec), "Action": in.Action, "Resource": in.Resource}
-	if v, ok := c.Context.Values("aws:sourcearn"); ok && len(v) > 0 && rec.Principal.Type.String() == "AWSService" {
-		sid = "AllowCloudFrontServicePrincipal"
-		stmt["Sid"] = sid
-		stmt["Condition"] = map[string]any{"StringEquals": map[string]string{"AWS:SourceArn": v[0]}}
+	resource := in.Resource
+	if in.Action == "s3:GetObject" && bucket != "" && (rec.Principal.Type == identity.Service || rec.Principal.Type == identity.OAI) {
+		// CloudFront reads every object of its origin: the console's
+		// statement covers the bucket's objects, not one key.
+		resource = "arn:aws:s3:::" + bucket + "/*"
 	}
+	if rec.Principal.Type == identity.Service {
+		sid = "AllowCloudFrontServicePrincipal"
+	}
+	stmt := scopedStatement(rec, c, sid, in.Action, resource)
 	fix := &Fix{Summary: "add a bucket-policy statement: " + mustJSON(stmt), Statement: rawJSON(stmt),
 		Commands:  putBucketPolicyCommands(bucket),
 		Terraform: "aws_s3_bucket_policy.policy (the bucket policy document) gains the statement"}
@@ -198,6 +202,19 @@ func s3Finding(rec *traces.Record, c *traces.Check, tr *authz.Trace, results []a
 		Summary:  "no statement, ACL grant or ownership rule allows " + in.Action + " for " + principalName(rec),
 		Evidence: evidence,
 		Fix:      fix}, true
+}
+
+// scopedStatement is an Allow of action on resource for rec's caller; for
+// CloudFront's service principal it is scoped to the distribution with
+// AWS:SourceArn (or every distribution could use it).
+func scopedStatement(rec *traces.Record, c *traces.Check, sid, action, resource string) map[string]any {
+	stmt := map[string]any{"Sid": sid, "Effect": "Allow", "Principal": principalElement(rec), "Action": action, "Resource": resource}
+	if rec.Principal.Type == identity.Service {
+		if v, ok := c.Context.Values("aws:sourcearn"); ok && len(v) > 0 {
+			stmt["Condition"] = map[string]any{"StringEquals": map[string]string{"AWS:SourceArn": v[0]}}
+		}
+	}
+	return stmt
 }
 
 // stmtRef names a statement for Change.Sid: its Sid, or "#N" (its index).
@@ -234,13 +251,6 @@ func principalElement(rec *traces.Record) any {
 		return map[string]string{"AWS": p.ARN}
 	}
 	return "*"
-}
-
-func statementJSON(sid string, principal any, action, resource string) string {
-	b, _ := json.Marshal(map[string]any{
-		"Sid": sid, "Effect": "Allow", "Principal": principal, "Action": action, "Resource": resource,
-	})
-	return string(b)
 }
 
 func shellQuote(s string) string {
