@@ -142,7 +142,7 @@ func s3Finding(rec *traces.Record, c *traces.Check, tr *authz.Trace, results []a
 					"(CloudFront then reaches S3 over HTTPS), or narrow Deny statement " + stmtLabel(st) + " in the " + step.Name
 				fix.Terraform = "viewer_protocol_policy = \"redirect-to-https\" in the cache behavior"
 			}
-			if id == "POL-EXPLICIT-DENY-NETWORK" && rec.Principal.Type.String() == "AWSService" {
+			if (id == "POL-EXPLICIT-DENY-NETWORK" || id == "POL-PERIMETER") && rec.Principal.Type == identity.Service {
 				src := "<distribution ARN>"
 				if v, ok := c.Context.Values("aws:sourcearn"); ok && len(v) > 0 {
 					src = v[0]

@@ -346,6 +346,16 @@ var scenarios = []scenario{
 		g.policy(`{"Version":"2012-10-17","Statement":[` + g.oacStmt("") + `,{"Sid":"VpceOnly","Effect":"Deny","Principal":"*","Action":"s3:GetObject",` +
 			`"Resource":"arn:aws:s3:::` + g.bucket + `/*","Condition":{"StringNotEquals":{"aws:SourceVpce":"vpce-1a2b3c4d"}}}]}`)
 	}, origin403(def("POL-EXPLICIT-DENY-NETWORK", vTrue))},
+	{"pol-perimeter", corpusRequest{Path: "/index.html"}, func(g *gen) {
+		g.mkBucket("index.html")
+		g.mkOAC("always")
+		g.mkDist(nil)
+		g.policy(`{"Version":"2012-10-17","Statement":[` + g.oacStmt("") + `,{"Sid":"OrgOnly","Effect":"Deny","Principal":"*","Action":"s3:*",` +
+			`"Resource":["arn:aws:s3:::` + g.bucket + `","arn:aws:s3:::` + g.bucket + `/*"],"Condition":{"StringNotEquals":{"aws:PrincipalOrgID":"o-a1b2c3d4e5"}}}]}`)
+	}, offline(origin403(def("POL-PERIMETER", vTrue)), corpusExpected{Status: 403, Responder: "origin", Findings: []expectedFinding{
+		// The perimeter denies the collector too: without the listing the
+		// world does not know the object, so the fix cannot be proven.
+		def("POL-PERIMETER", vFalse), f("KEY-MISSING", diagnose.Possible, vFalse)}})},
 	{"pol-tls-http", corpusRequest{Scheme: "http", Path: "/index.html"}, func(g *gen) {
 		g.mkBucket("index.html")
 		g.mkOAC("always")
@@ -480,6 +490,14 @@ var scenarios = []scenario{
 // pendingWebsite is the gap of the website scenarios.
 const pendingWebsite = "world: a website configuration without routing rules imports as MalformedXML (an empty <RoutingRules> element)"
 
+// offline makes off what the doctor must find, live what the live
+// simulation finds: the collector was refused calls the live server did
+// not need, and the doctor says so.
+func offline(live, off corpusExpected) corpusExpected {
+	live.offline = &off
+	return live
+}
+
 func pending(e corpusExpected, why string) corpusExpected {
 	e.Pending = why
 	return e
@@ -541,7 +559,11 @@ func TestGenerateCorpus(t *testing.T) {
 				t.Fatal(err)
 			}
 			writeJSONFile(t, filepath.Join(dir, "request.json"), sc.req)
-			writeJSONFile(t, filepath.Join(dir, "expected.json"), sc.want)
+			want := sc.want
+			if sc.want.offline != nil {
+				want = *sc.want.offline
+			}
+			writeJSONFile(t, filepath.Join(dir, "expected.json"), want)
 		})
 	}
 }

@@ -41,6 +41,9 @@ type corpusExpected struct {
 	Status    int               `json:"status"`
 	Responder string            `json:"responder"`
 	Findings  []expectedFinding `json:"findings"`
+	// offline (generator only) is the doctor's expectation when it
+	// differs from the live one.
+	offline *corpusExpected
 }
 
 type expectedFinding struct {
