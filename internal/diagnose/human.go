@@ -1,6 +1,8 @@
 package diagnose
 
 import (
+	"bytes"
+	"encoding/json"
 	"strconv"
 	"strings"
 )
@@ -31,7 +33,12 @@ func (x *Explanation) Human() string {
 				b.WriteString("    terraform: " + f.Fix.Terraform + "\n")
 			}
 			if len(f.Fix.Statement) > 0 {
-				b.WriteString("    statement: " + string(f.Fix.Statement) + "\n")
+				var c bytes.Buffer
+				if json.Compact(&c, f.Fix.Statement) != nil {
+					c.Reset()
+					c.Write(f.Fix.Statement)
+				}
+				b.WriteString("    statement: " + c.String() + "\n")
 			}
 			switch {
 			case f.Fix.Verified:

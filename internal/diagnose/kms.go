@@ -185,7 +185,7 @@ func kmsKeyPolicyFinding(rec *traces.Record) Finding {
 		stmt = map[string]any{"Sid": "AllowUseOfTheKeyThroughS3", "Effect": "Allow", "Principal": principal,
 			"Action": k.Action, "Resource": "*"}
 	}
-	f.Fix = &Fix{Summary: "add this statement to the key policy of " + k.KeyARN + ": " + mustJSON(stmt),
+	f.Fix = &Fix{Summary: "add the statement " + stmt["Sid"].(string) + " (below) to the key policy of " + k.KeyARN,
 		Statement: rawJSON(stmt),
 		Commands: []string{"aws kms get-key-policy --key-id " + k.KeyARN + " --policy-name default --query Policy --output text > key-policy.json",
 			"# add the statement to key-policy.json's Statement list, then:",

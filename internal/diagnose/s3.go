@@ -184,7 +184,7 @@ func s3Finding(rec *traces.Record, c *traces.Check, tr *authz.Trace, results []a
 		sid = "AllowCloudFrontServicePrincipal"
 	}
 	stmt := scopedStatement(rec, c, sid, in.Action, resource)
-	fix := &Fix{Summary: "add a bucket-policy statement: " + mustJSON(stmt), Statement: rawJSON(stmt),
+	fix := &Fix{Summary: "add the statement " + sid + " (below) to the bucket policy of " + bucket, Statement: rawJSON(stmt),
 		Commands:  putBucketPolicyCommands(bucket),
 		Terraform: "aws_s3_bucket_policy.policy (the bucket policy document) gains the statement"}
 	if bucket != "" {
@@ -313,7 +313,7 @@ func sourceArnMismatch(rec *traces.Record, c *traces.Check, tr *authz.Trace, buc
 				stmt["Resource"] = c.Input.Resource
 			}
 			fix := &Fix{Summary: "correct the AWS:SourceArn of statement " + stmtLabel(st) + " to this distribution's ARN " + src +
-				" (during a migration, list both ARNs): " + mustJSON(stmt),
+				" (during a migration, list both ARNs): the statement below",
 				Statement: rawJSON(stmt), Commands: putBucketPolicyCommands(bucket),
 				Terraform: "aws_s3_bucket_policy: condition { test = \"StringEquals\", variable = \"AWS:SourceArn\", values = [aws_cloudfront_distribution.X.arn] }"}
 			if st.Sid != "" && bucket != "" && src != "" {

@@ -162,7 +162,7 @@ func originAuthFinding(x *Explanation, vc *ViewerContext, f *Finding) (Finding, 
 			Summary: "origin " + vc.OriginID + " is an S3 REST endpoint with neither origin access control nor an origin access identity: " +
 				"CloudFront reads it anonymously, and the bucket is private",
 			Evidence: ev,
-			Fix: &Fix{Summary: "add an origin access control (signing always) to the origin and this statement to the bucket policy: " + mustJSON(stmt),
+			Fix: &Fix{Summary: "add an origin access control (signing always) to the origin and the statement below to the bucket policy of " + vc.Bucket,
 				Statement: rawJSON(stmt),
 				Commands: []string{"aws cloudfront create-origin-access-control --origin-access-control-config " +
 					"Name=" + vc.Bucket + "-oac,SigningProtocol=sigv4,SigningBehavior=always,OriginAccessControlOriginType=s3",
