@@ -69,6 +69,7 @@ func DiagnoseAll(ctx context.Context, b *bundle.Bundle) (*AllReport, error) {
 			rep.Failing++
 			(&verifier{b: b, req: vr, base: w}).verify(ctx, r)
 			lowerCertainty(r)
+			r.Findings = append(r.Findings, propagation(b)...)
 		}
 		rep.Checks = append(rep.Checks, Check{What: p.what, Result: r})
 	}

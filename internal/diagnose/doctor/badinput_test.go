@@ -148,3 +148,32 @@ func TestBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestPropagation: a failing request of a distribution exported while
+// deploying also gets CACHE-PROPAGATION (POSSIBLE); a success does not.
+func TestPropagation(t *testing.T) {
+	for _, tt := range []struct {
+		scenario, path string
+		want           bool
+	}{{"pol-no-allow", "/index.html", true}, {"healthy-oac", "/index.html", false}} {
+		b, err := bundle.Read(filepath.Join(corpusDir, tt.scenario, "bundle"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := "InProgress"
+		b.Distribution.Distribution.Status = &st
+		res, err := Diagnose(context.Background(), b, Request{URL: tt.path})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := false
+		for _, f := range res.Findings {
+			if f.ID == "CACHE-PROPAGATION" && f.Certainty == "POSSIBLE" {
+				got = true
+			}
+		}
+		if got != tt.want {
+			t.Errorf("%s: CACHE-PROPAGATION %v, want %v (%v)", tt.scenario, got, tt.want, res.Findings)
+		}
+	}
+}

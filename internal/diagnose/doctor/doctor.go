@@ -86,6 +86,7 @@ func Diagnose(ctx context.Context, b *bundle.Bundle, req Request) (*Result, erro
 		v := &verifier{b: b, req: vr, base: w}
 		v.verify(ctx, r)
 		lowerCertainty(r) // the causes the fixes uncovered
+		r.Findings = append(r.Findings, propagation(b)...)
 	}
 	return r, nil
 }
@@ -132,6 +133,22 @@ func checkOrigins(b *bundle.Bundle) error {
 		}
 	}
 	return nil
+}
+
+// propagation is CACHE-PROPAGATION (POSSIBLE) when the exported
+// distribution was still deploying a change: edge locations may answer
+// with the previous configuration for a while.
+func propagation(b *bundle.Bundle) []diagnose.Finding {
+	d := b.Distribution.Distribution
+	if d == nil || d.Status == nil || *d.Status != "InProgress" {
+		return nil
+	}
+	return []diagnose.Finding{{ID: "CACHE-PROPAGATION", Certainty: diagnose.Possible,
+		Summary:  "the distribution was deploying a change when it was exported (Status InProgress): until it is Deployed, edge locations may still answer with the previous configuration",
+		Evidence: []string{"Status: InProgress"},
+		Fix: &diagnose.Fix{Summary: "wait for Status Deployed, then invalidate the paths that changed",
+			Commands:   []string{"aws cloudfront wait distribution-deployed --id " + deref(d.Id)},
+			Unverified: "waiting is not a configuration change"}}}
 }
 
 // foreignHost is the host of an absolute URL ("" if none): a host the
