@@ -282,8 +282,8 @@ func listPrefix(key string) string {
 	return key
 }
 
-// listObjects writes `aws s3api list-objects-v2 --bucket B [--prefix P]
-// --max-items N` as the CLI prints it (Contents and CommonPrefixes merged
+// listObjects writes `aws s3api list-objects-v2 --bucket B --fetch-owner
+// [--prefix P] --max-items N` as the CLI prints it (Contents and CommonPrefixes merged
 // over pages, RequestCharged and Prefix, NextToken when cut) and reports
 // whether the listing was cut.
 func (c *collector) listObjects(ctx context.Context, cl *s3.Client, bucket, prefix, rel string) bool {
@@ -293,7 +293,10 @@ func (c *collector) listObjects(ctx context.Context, cl *s3.Client, bucket, pref
 	var token, next *string
 	var err error
 	for {
-		in := &s3.ListObjectsV2Input{Bucket: aws.String(bucket), ContinuationToken: token,
+		// FetchOwner: an object written by another account is the one
+		// whose head and ACL the bucket owner may not read, so the listing
+		// is where its owner shows (POL-OBJECT-OWNERSHIP).
+		in := &s3.ListObjectsV2Input{Bucket: aws.String(bucket), ContinuationToken: token, FetchOwner: aws.Bool(true),
 			MaxKeys: aws.Int32(int32(min(limit-len(contents), 1000)))}
 		if prefix != "" {
 			in.Prefix = aws.String(prefix)
@@ -328,7 +331,7 @@ func (c *collector) listObjects(ctx context.Context, cl *s3.Client, bucket, pref
 			break
 		}
 	}
-	cmd := "aws s3api list-objects-v2 --bucket " + quoteArg(bucket)
+	cmd := "aws s3api list-objects-v2 --bucket " + quoteArg(bucket) + " --fetch-owner"
 	if prefix != "" {
 		cmd += " --prefix " + quoteArg(prefix)
 	}
