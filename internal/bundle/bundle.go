@@ -267,15 +267,30 @@ func (b *Bundle) Bucket(name string) *Bucket {
 	return b.Buckets[name]
 }
 
+// AWSManagedS3Key is the alias of the AWS managed key SSE-KMS uses when
+// nothing names a key.
+const AWSManagedS3Key = "alias/aws/s3"
+
 // KMSKey returns the key a reference names: a directory name, a key id, a
-// key ARN, or (when describe-key recorded it) an alias' directory. nil when
-// the bundle does not hold it.
+// key ARN, or alias/aws/s3 (the described key whose KeyManager is AWS).
+// nil when the bundle does not hold it (other aliases cannot be resolved:
+// describe-key does not print them).
 func (b *Bundle) KMSKey(ref string) *KMSKey {
 	if b == nil || ref == "" {
 		return nil
 	}
 	if k := b.KMSKeys[KMSDirName(ref)]; k != nil {
 		return k
+	}
+	if ref == AWSManagedS3Key || (strings.HasPrefix(ref, "arn:") && strings.HasSuffix(ref, ":"+AWSManagedS3Key)) {
+		for _, name := range sortedKeys(b.KMSKeys) {
+			k := b.KMSKeys[name]
+			if k.DescribeKey != nil && k.DescribeKey.KeyMetadata != nil && k.DescribeKey.KeyMetadata.KeyManager == "AWS" &&
+				(!strings.HasPrefix(ref, "arn:") || ARNAccount(ref) == k.DescribeKey.KeyMetadata.AWSAccountId) {
+				return k
+			}
+		}
+		return nil
 	}
 	for _, name := range sortedKeys(b.KMSKeys) {
 		k := b.KMSKeys[name]

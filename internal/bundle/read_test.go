@@ -331,3 +331,36 @@ func TestReadManifest(t *testing.T) {
 		t.Errorf("a manifest of another version: %v", b.Problems)
 	}
 }
+
+// TestExpectedKeys: the keys a bundle should describe, and how references
+// resolve.
+func TestExpectedKeys(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		BucketPath("a", FileBucketEncryption):                         `{"ServerSideEncryptionConfiguration": {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}}]}}`,
+		BucketPath("b", FileBucketEncryption):                         `{"ServerSideEncryptionConfiguration": {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"}}]}}`,
+		"kms/0000aaaa-12ab-34cd-56ef-1234567890ab/" + FileDescribeKey: `{"KeyMetadata": {"AWSAccountId": "111122223333", "KeyId": "0000aaaa-12ab-34cd-56ef-1234567890ab", "Arn": "arn:aws:kms:eu-west-1:111122223333:key/0000aaaa-12ab-34cd-56ef-1234567890ab", "KeyManager": "AWS", "KeyState": "Enabled", "Enabled": true}}`,
+		BucketPath("gone", FileBucketLocation):                        `{"Error": {"Code": "NoSuchBucket"}}`,
+	})
+	b, err := Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k := b.KMSKey("alias/aws/s3"); k == nil || k.Dir != "0000aaaa-12ab-34cd-56ef-1234567890ab" {
+		t.Errorf("alias/aws/s3 resolves to %+v", k)
+	}
+	want := []string{
+		"kms/0000aaaa-12ab-34cd-56ef-1234567890ab/" + FileGetKeyPolicy,
+		"kms/1234abcd-12ab-34cd-56ef-1234567890ab/" + FileDescribeKey,
+		"kms/1234abcd-12ab-34cd-56ef-1234567890ab/" + FileGetKeyPolicy,
+	}
+	for _, p := range want {
+		if !b.IsMissing(p) {
+			t.Errorf("%s not Missing: %v", p, b.Missing)
+		}
+	}
+	for _, m := range b.Missing {
+		if strings.HasPrefix(m, "kms/alias") || strings.HasPrefix(m, "s3/gone/") {
+			t.Errorf("spurious Missing %s", m)
+		}
+	}
+}

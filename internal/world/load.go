@@ -374,7 +374,7 @@ func (bl *builder) loadObjects(ctx context.Context, name string, bk *bundle.Buck
 			o.SSE, o.KMSKeyID = def.SSEAlgorithm, def.KMSMasterKeyID
 		}
 		if strings.HasPrefix(o.SSE, "aws:kms") {
-			if o.KMSKeyID == "" {
+			if o.KMSKeyID == "" || o.KMSKeyID == bundle.AWSManagedS3Key || strings.HasSuffix(o.KMSKeyID, ":"+bundle.AWSManagedS3Key) {
 				o.KMSKeyID = bl.managedKey(in.Owner, in.Region)
 			}
 			bl.ensureKey(o.KMSKeyID, in.Owner, in.Region)
