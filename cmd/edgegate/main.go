@@ -46,7 +46,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	switch args[0] {
 	case "serve":
-		return serve(args[1:], stderr)
+		return serve(args[1:], stdout, stderr)
 	case "explain":
 		return explain(args[1:], stdout, stderr)
 	case "grant-origin-access":
@@ -62,7 +62,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 2
 }
 
-func serve(args []string, stderr io.Writer) int {
+func serve(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", "127.0.0.1:4566", "address to serve every API on")
@@ -92,6 +92,7 @@ func serve(args []string, stderr io.Writer) int {
 	s3LogDir := fs.String("s3-access-log-dir", "", "also write every S3 server access log object under this directory, at its object key")
 	cfLogDir := fs.String("cloudfront-log-dir", "", "write the CloudFront standard log files of every distribution (logging enabled or not) under this directory")
 	metricsListen := fs.String("metrics-listen", "", "also serve the Prometheus metrics at /metrics on this address (the main listener serves them at /_edgegate/metrics)")
+	demoFlag := fs.Bool("demo", false, "seed the demo (a private SSE-KMS bucket behind an OAC distribution, one page that works, one that answers 403) and print its URLs and the explain command (docs/usage.md)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -174,6 +175,9 @@ func serve(args []string, stderr io.Writer) int {
 				logger.Error("metrics listener", "err", err)
 			}
 		}()
+	}
+	if *demoFlag {
+		startDemo(ctx, *listen, *region, stdout, logger)
 	}
 	serveErr := srv.Serve(ctx)
 	closeErr := srv.Close()
