@@ -36,6 +36,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/edgegate/edgegate/internal/bundle"
@@ -473,7 +474,7 @@ func sortedNames[V any](m map[string]V) []string {
 // tempRoot is where worlds keep their data: a memory file system when
 // the machine has one (a world is rebuilt per candidate fix; fsyncs there
 // cost nothing), else the default temp directory.
-func tempRoot() string {
+var tempRoot = sync.OnceValue(func() string {
 	if st, err := os.Stat("/dev/shm"); err == nil && st.IsDir() {
 		if f, err := os.CreateTemp("/dev/shm", "edgegate-probe-"); err == nil {
 			f.Close()
@@ -482,7 +483,7 @@ func tempRoot() string {
 		}
 	}
 	return ""
-}
+})
 
 func (bl *builder) open(ctx context.Context) error {
 	dir, err := os.MkdirTemp(tempRoot(), "edgegate-world-")
