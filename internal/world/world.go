@@ -63,8 +63,9 @@ type World struct {
 	// Server is the server the bundle is loaded into.
 	Server *server.Server
 	// Region is the region the server's endpoint claims (the region of
-	// the distribution's account's KMS keys, else of its first origin
-	// bucket, else us-east-1); sign requests for it.
+	// the first described KMS key, by directory name: KMS resolves bare key
+	// ids and aliases there; else of the first bucket; else us-east-1).
+	// SignAs signs S3 and KMS requests for it.
 	Region string
 	// Distribution is the bundle's distribution, nil when it has none or
 	// it could not be loaded (then Skipped says why).
@@ -119,7 +120,7 @@ func (w *World) Close() error {
 }
 
 // Do serves req in-process (the server's ServeHTTP, as the listener would)
-// and returns the recorded response. Sign it first (SignS3, SignAs) for
+// and returns the recorded response. Sign it first (SignAs) for
 // an authenticated caller; unsigned is anonymous. A viewer request names
 // the distribution's domain (or an alias) as req.Host.
 func (w *World) Do(req *http.Request) (*http.Response, error) {
