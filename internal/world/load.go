@@ -405,7 +405,9 @@ func (bl *builder) loadObjects(ctx context.Context, name string, bk *bundle.Buck
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				errs[i] = bl.w.Server.S3().ImportObject(ctx, jobs[i].o)
+				if errs[i] = ctx.Err(); errs[i] == nil {
+					errs[i] = bl.w.Server.S3().ImportObject(ctx, jobs[i].o)
+				}
 			}
 		}()
 	}

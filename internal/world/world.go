@@ -86,8 +86,8 @@ type World struct {
 }
 
 // Build loads b into a new server. It fails only when the server cannot
-// be opened or the bundle names no account at all; everything the
-// services refuse is recorded in Skipped. The caller must Close the World.
+// be opened, the bundle names no account at all, or ctx ends first;
+// everything the services refuse is recorded in Skipped. The caller must Close the World.
 // b is not modified or retained.
 func Build(ctx context.Context, b *bundle.Bundle) (*World, error) {
 	if b == nil {
@@ -102,6 +102,10 @@ func Build(ctx context.Context, b *bundle.Bundle) (*World, error) {
 		return nil, err
 	}
 	bl.load(ctx)
+	if err := ctx.Err(); err != nil {
+		bl.w.Close()
+		return nil, fmt.Errorf("world: %w", err)
+	}
 	sort.Slice(bl.w.Skipped, func(i, j int) bool { return bl.w.Skipped[i].Path < bl.w.Skipped[j].Path })
 	return bl.w, nil
 }

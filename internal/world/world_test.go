@@ -2,6 +2,7 @@ package world_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"io/fs"
 	"net/http"
@@ -276,5 +277,16 @@ func TestBuildAWSShapedBundle(t *testing.T) {
 	if resp.StatusCode != 200 || len(body) != 5 || resp.Header.Get("X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id") == "" ||
 		!strings.Contains(resp.Header.Get("X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id"), ":eu-west-1:123456789012:key/") {
 		t.Errorf("owner GET site/docs/a.txt: %d %q %v", resp.StatusCode, body, resp.Header)
+	}
+}
+
+func TestBuildCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if w, err := world.Build(ctx, exampleBundle(t)); err == nil || !errors.Is(err, context.Canceled) {
+		if w != nil {
+			w.Close()
+		}
+		t.Fatalf("Build with a cancelled context: %v", err)
 	}
 }
