@@ -369,3 +369,33 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // errorf is a Problem error.
 func errorf(format string, a ...any) error { return fmt.Errorf(format, a...) }
+
+// Lookup says what the bundle knows of an object: its listing entry, and
+// whether the bundle knows that it exists or not (known false: the
+// listings that could hold it were cut or are not in the bundle). A key
+// is looked up in the longest prefix listing it starts with, else in the
+// main listing; a head-object of the key makes it known to exist. A key
+// absent from a listing that was not cut (no NextToken) does not exist.
+func (bk *Bucket) Lookup(key string) (obj *Object, known bool) {
+	if bk == nil {
+		return nil, false
+	}
+	_, headed := bk.HeadObjects[key]
+	l, best := bk.Objects, -1
+	for p, pl := range bk.PrefixListings {
+		if strings.HasPrefix(key, p) && len(p) > best {
+			l, best = pl, len(p)
+		}
+	}
+	if l != nil {
+		for i := range l.Contents {
+			if l.Contents[i].Key == key {
+				return &l.Contents[i], true
+			}
+		}
+	}
+	if headed {
+		return nil, true
+	}
+	return nil, l != nil && l.NextToken == "" && !l.IsTruncated
+}

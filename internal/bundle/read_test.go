@@ -364,3 +364,31 @@ func TestExpectedKeys(t *testing.T) {
 		}
 	}
 }
+
+func TestBucketLookup(t *testing.T) {
+	cut := &ListObjectsV2{Contents: []Object{{Key: "a.html"}}, NextToken: "x"}
+	full := &ListObjectsV2{Contents: []Object{{Key: "docs/b.html"}}}
+	bk := NewBucket("b")
+	bk.Objects = cut
+	bk.PrefixListings["docs/"] = full
+	bk.HeadObjects["z.html"] = &HeadObject{}
+	for _, tc := range []struct {
+		key          string
+		found, known bool
+	}{
+		{"a.html", true, true},       // in the cut main listing
+		{"q.html", false, false},     // not there, but the listing was cut
+		{"docs/b.html", true, true},  // in the prefix listing
+		{"docs/c.html", false, true}, // the prefix listing is complete: does not exist
+		{"z.html", false, true},      // headed
+	} {
+		o, known := bk.Lookup(tc.key)
+		if (o != nil) != tc.found || known != tc.known {
+			t.Errorf("Lookup(%q) = %v, %v; want found %v, known %v", tc.key, o, known, tc.found, tc.known)
+		}
+	}
+	var none *Bucket
+	if o, known := none.Lookup("x"); o != nil || known {
+		t.Error("nil bucket knows something")
+	}
+}
