@@ -267,15 +267,30 @@ func (b *Bundle) Bucket(name string) *Bucket {
 	return b.Buckets[name]
 }
 
+// AWSManagedS3Key is the alias of the AWS managed key SSE-KMS uses when
+// nothing names a key.
+const AWSManagedS3Key = "alias/aws/s3"
+
 // KMSKey returns the key a reference names: a directory name, a key id, a
-// key ARN, or (when describe-key recorded it) an alias' directory. nil when
-// the bundle does not hold it.
+// key ARN, or alias/aws/s3 (the described key whose KeyManager is AWS).
+// nil when the bundle does not hold it (other aliases cannot be resolved:
+// describe-key does not print them).
 func (b *Bundle) KMSKey(ref string) *KMSKey {
 	if b == nil || ref == "" {
 		return nil
 	}
 	if k := b.KMSKeys[KMSDirName(ref)]; k != nil {
 		return k
+	}
+	if ref == AWSManagedS3Key || (strings.HasPrefix(ref, "arn:") && strings.HasSuffix(ref, ":"+AWSManagedS3Key)) {
+		for _, name := range sortedKeys(b.KMSKeys) {
+			k := b.KMSKeys[name]
+			if k.DescribeKey != nil && k.DescribeKey.KeyMetadata != nil && k.DescribeKey.KeyMetadata.KeyManager == "AWS" &&
+				(!strings.HasPrefix(ref, "arn:") || ARNAccount(ref) == k.DescribeKey.KeyMetadata.AWSAccountId) {
+				return k
+			}
+		}
+		return nil
 	}
 	for _, name := range sortedKeys(b.KMSKeys) {
 		k := b.KMSKeys[name]
@@ -354,3 +369,33 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // errorf is a Problem error.
 func errorf(format string, a ...any) error { return fmt.Errorf(format, a...) }
+
+// Lookup says what the bundle knows of an object: its listing entry, and
+// whether the bundle knows that it exists or not (known false: the
+// listings that could hold it were cut or are not in the bundle). A key
+// is looked up in the longest prefix listing it starts with, else in the
+// main listing; a head-object of the key makes it known to exist. A key
+// absent from a listing that was not cut (no NextToken) does not exist.
+func (bk *Bucket) Lookup(key string) (obj *Object, known bool) {
+	if bk == nil {
+		return nil, false
+	}
+	_, headed := bk.HeadObjects[key]
+	l, best := bk.Objects, -1
+	for p, pl := range bk.PrefixListings {
+		if strings.HasPrefix(key, p) && len(p) > best {
+			l, best = pl, len(p)
+		}
+	}
+	if l != nil {
+		for i := range l.Contents {
+			if l.Contents[i].Key == key {
+				return &l.Contents[i], true
+			}
+		}
+	}
+	if headed {
+		return nil, true
+	}
+	return nil, l != nil && l.NextToken == "" && !l.IsTruncated
+}

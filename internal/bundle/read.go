@@ -564,17 +564,25 @@ func (b *Bundle) ExpectedFiles() map[string]bool {
 	}
 	keys := map[string]bool{}
 	for name := range buckets {
+		bk := b.Buckets[name]
+		if bk != nil && bk.NoSuchBucket {
+			continue // nothing more to export about a bucket that does not exist
+		}
 		for _, f := range BucketFiles {
 			want[BucketPath(name, f)] = true
 		}
-		bk := b.Buckets[name]
 		if bk == nil {
 			continue
 		}
 		if bk.Encryption != nil && bk.Encryption.ServerSideEncryptionConfiguration != nil {
 			for _, rule := range bk.Encryption.ServerSideEncryptionConfiguration.Rules {
-				if d := rule.ApplyServerSideEncryptionByDefault; d != nil && d.KMSMasterKeyID != "" {
+				d := rule.ApplyServerSideEncryptionByDefault
+				switch {
+				case d == nil:
+				case d.KMSMasterKeyID != "":
 					keys[d.KMSMasterKeyID] = true
+				case strings.HasPrefix(d.SSEAlgorithm, "aws:kms"):
+					keys[AWSManagedS3Key] = true // SSE-KMS without a key: the account's aws/s3
 				}
 			}
 		}

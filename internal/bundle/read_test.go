@@ -331,3 +331,64 @@ func TestReadManifest(t *testing.T) {
 		t.Errorf("a manifest of another version: %v", b.Problems)
 	}
 }
+
+// TestExpectedKeys: the keys a bundle should describe, and how references
+// resolve.
+func TestExpectedKeys(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		BucketPath("a", FileBucketEncryption):                         `{"ServerSideEncryptionConfiguration": {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}}]}}`,
+		BucketPath("b", FileBucketEncryption):                         `{"ServerSideEncryptionConfiguration": {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"}}]}}`,
+		"kms/0000aaaa-12ab-34cd-56ef-1234567890ab/" + FileDescribeKey: `{"KeyMetadata": {"AWSAccountId": "111122223333", "KeyId": "0000aaaa-12ab-34cd-56ef-1234567890ab", "Arn": "arn:aws:kms:eu-west-1:111122223333:key/0000aaaa-12ab-34cd-56ef-1234567890ab", "KeyManager": "AWS", "KeyState": "Enabled", "Enabled": true}}`,
+		BucketPath("gone", FileBucketLocation):                        `{"Error": {"Code": "NoSuchBucket"}}`,
+	})
+	b, err := Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k := b.KMSKey("alias/aws/s3"); k == nil || k.Dir != "0000aaaa-12ab-34cd-56ef-1234567890ab" {
+		t.Errorf("alias/aws/s3 resolves to %+v", k)
+	}
+	want := []string{
+		"kms/0000aaaa-12ab-34cd-56ef-1234567890ab/" + FileGetKeyPolicy,
+		"kms/1234abcd-12ab-34cd-56ef-1234567890ab/" + FileDescribeKey,
+		"kms/1234abcd-12ab-34cd-56ef-1234567890ab/" + FileGetKeyPolicy,
+	}
+	for _, p := range want {
+		if !b.IsMissing(p) {
+			t.Errorf("%s not Missing: %v", p, b.Missing)
+		}
+	}
+	for _, m := range b.Missing {
+		if strings.HasPrefix(m, "kms/alias") || strings.HasPrefix(m, "s3/gone/") {
+			t.Errorf("spurious Missing %s", m)
+		}
+	}
+}
+
+func TestBucketLookup(t *testing.T) {
+	cut := &ListObjectsV2{Contents: []Object{{Key: "a.html"}}, NextToken: "x"}
+	full := &ListObjectsV2{Contents: []Object{{Key: "docs/b.html"}}}
+	bk := NewBucket("b")
+	bk.Objects = cut
+	bk.PrefixListings["docs/"] = full
+	bk.HeadObjects["z.html"] = &HeadObject{}
+	for _, tc := range []struct {
+		key          string
+		found, known bool
+	}{
+		{"a.html", true, true},       // in the cut main listing
+		{"q.html", false, false},     // not there, but the listing was cut
+		{"docs/b.html", true, true},  // in the prefix listing
+		{"docs/c.html", false, true}, // the prefix listing is complete: does not exist
+		{"z.html", false, true},      // headed
+	} {
+		o, known := bk.Lookup(tc.key)
+		if (o != nil) != tc.found || known != tc.known {
+			t.Errorf("Lookup(%q) = %v, %v; want found %v, known %v", tc.key, o, known, tc.found, tc.known)
+		}
+	}
+	var none *Bucket
+	if o, known := none.Lookup("x"); o != nil || known {
+		t.Error("nil bucket knows something")
+	}
+}

@@ -1,6 +1,7 @@
 package bundle
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -13,6 +14,8 @@ import (
 // Absent and Refused paths are written as error files. Read(dir) gives
 // back b's content (Missing recomputed). Write is for tests, the scenario
 // corpus and tools that edit a bundle; collectors write the CLI's bytes.
+// Absent members are left out (as the CLI leaves them out), and an empty
+// list of invalidations is an empty file.
 func (b *Bundle) Write(dir string) error {
 	files := map[string]any{}
 	put := func(rel string, v any) { files[rel] = v }
@@ -20,7 +23,11 @@ func (b *Bundle) Write(dir string) error {
 		put(PathDistribution, b.Distribution)
 	}
 	if b.Invalidations != nil {
-		put(PathInvalidations, b.Invalidations)
+		if b.Invalidations.InvalidationList == nil {
+			put(PathInvalidations, emptyOutput{}) // the CLI prints nothing for no invalidations
+		} else {
+			put(PathInvalidations, b.Invalidations)
+		}
 	}
 	for id, v := range b.OriginAccessControls {
 		put(OACPath(id), v)
@@ -106,19 +113,70 @@ func (b *Bundle) Write(dir string) error {
 	}
 	sort.Strings(paths)
 	for _, rel := range paths {
-		data, err := json.MarshalIndent(files[rel], "", "    ")
-		if err != nil {
-			return fmt.Errorf("bundle: write %s: %w", rel, err)
+		var data []byte
+		if _, empty := files[rel].(emptyOutput); !empty {
+			var err error
+			if data, err = cliJSON(files[rel]); err != nil {
+				return fmt.Errorf("bundle: write %s: %w", rel, err)
+			}
+			data = append(data, '\n')
 		}
 		full := filepath.Join(dir, filepath.FromSlash(rel))
 		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
 			return fmt.Errorf("bundle: %w", err)
 		}
-		if err := os.WriteFile(full, append(data, '\n'), 0o644); err != nil {
+		if err := os.WriteFile(full, data, 0o644); err != nil {
 			return fmt.Errorf("bundle: %w", err)
 		}
 	}
 	return nil
+}
+
+// emptyOutput is a call whose output is empty.
+type emptyOutput struct{}
+
+// cliJSON renders v as the aws CLI prints its output: absent (nil)
+// members left out, except get-bucket-location's LocationConstraint (null
+// for us-east-1), four-space indentation, <>& unescaped; object members in
+// alphabetical order (the CLI follows the model's order; the content is
+// the same).
+func cliJSON(v any) ([]byte, error) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var tree any
+	if err := dec.Decode(&tree); err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "    ")
+	if err := enc.Encode(dropNulls(tree)); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+func dropNulls(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, e := range t {
+			if e == nil && k != "LocationConstraint" {
+				delete(t, k)
+				continue
+			}
+			t[k] = dropNulls(e)
+		}
+	case []any:
+		for i := range t {
+			t[i] = dropNulls(t[i])
+		}
+	}
+	return v
 }
 
 // absentCodeFor returns the error code AWS gives for a file's thing not

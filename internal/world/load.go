@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/edgegate/edgegate/internal/bundle"
@@ -349,6 +350,7 @@ func (bl *builder) loadObjects(ctx context.Context, name string, bk *bundle.Buck
 	}
 	sealer := importSealer{bl.w.Server.KMS()}
 	noHead := 0
+	var jobs []objectJob
 	for _, key := range sortedNames(objs) {
 		e := objs[key]
 		o := s3.ImportedObject{Bucket: name, Key: key, Sealer: sealer}
@@ -374,7 +376,7 @@ func (bl *builder) loadObjects(ctx context.Context, name string, bk *bundle.Buck
 			o.SSE, o.KMSKeyID = def.SSEAlgorithm, def.KMSMasterKeyID
 		}
 		if strings.HasPrefix(o.SSE, "aws:kms") {
-			if o.KMSKeyID == "" {
+			if o.KMSKeyID == "" || o.KMSKeyID == bundle.AWSManagedS3Key || strings.HasSuffix(o.KMSKeyID, ":"+bundle.AWSManagedS3Key) {
 				o.KMSKeyID = bl.managedKey(in.Owner, in.Region)
 			}
 			bl.ensureKey(o.KMSKeyID, in.Owner, in.Region)
@@ -391,24 +393,57 @@ func (bl *builder) loadObjects(ctx context.Context, name string, bk *bundle.Buck
 		if o.LastModified.IsZero() {
 			o.LastModified = time.Now()
 		}
-		err := bl.w.Server.S3().ImportObject(ctx, o)
+		jobs = append(jobs, objectJob{o: o, path: path})
+	}
+	// The imports run a few at a time: the metadata store commits
+	// concurrent writes together, and blob writes overlap.
+	errs := make([]error, len(jobs))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range min(importWorkers, len(jobs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				if errs[i] = ctx.Err(); errs[i] == nil {
+					errs[i] = bl.w.Server.S3().ImportObject(ctx, jobs[i].o)
+				}
+			}
+		}()
+	}
+	for i := range jobs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for i, j := range jobs {
+		err := errs[i]
 		if errors.Is(err, s3.ErrBodyTruncated) {
 			bl.note("%v", err)
 			continue
 		}
-		if err != nil && o.ACL != nil && strings.Contains(err.Error(), "ACL") {
-			bl.skip(bundle.ObjectACLPath(name, key), err)
-			o.ACL = nil
-			err = bl.w.Server.S3().ImportObject(ctx, o)
+		if err != nil && j.o.ACL != nil && strings.Contains(err.Error(), "ACL") {
+			bl.skip(bundle.ObjectACLPath(name, j.o.Key), err)
+			j.o.ACL = nil
+			err = bl.w.Server.S3().ImportObject(ctx, j.o)
 		}
 		if err != nil && !errors.Is(err, s3.ErrBodyTruncated) {
-			bl.skip(path, err)
+			bl.skip(j.path, err)
 		}
 	}
 	if noHead > 0 {
 		bl.note("bucket %s: %d object(s) without head-object in the bundle: their encryption is assumed to be the bucket default", name, noHead)
 	}
 }
+
+// objectJob is one object to import and the bundle file it comes from.
+type objectJob struct {
+	o    s3.ImportedObject
+	path string
+}
+
+// importWorkers is how many objects are imported at once.
+const importWorkers = 2
 
 // managedKey returns the ARN of the account's aws/s3 key when the bundle
 // describes it, else the alias (the S3 service creates it on first use).

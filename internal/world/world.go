@@ -36,6 +36,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/edgegate/edgegate/internal/bundle"
@@ -62,8 +63,9 @@ type World struct {
 	// Server is the server the bundle is loaded into.
 	Server *server.Server
 	// Region is the region the server's endpoint claims (the region of
-	// the distribution's account's KMS keys, else of its first origin
-	// bucket, else us-east-1); sign requests for it.
+	// the first described KMS key, by directory name: KMS resolves bare key
+	// ids and aliases there; else of the first bucket; else us-east-1).
+	// SignAs signs S3 and KMS requests for it.
 	Region string
 	// Distribution is the bundle's distribution, nil when it has none or
 	// it could not be loaded (then Skipped says why).
@@ -84,8 +86,8 @@ type World struct {
 }
 
 // Build loads b into a new server. It fails only when the server cannot
-// be opened or the bundle names no account at all; everything the
-// services refuse is recorded in Skipped. The caller must Close the World.
+// be opened, the bundle names no account at all, or ctx ends first;
+// everything the services refuse is recorded in Skipped. The caller must Close the World.
 // b is not modified or retained.
 func Build(ctx context.Context, b *bundle.Bundle) (*World, error) {
 	if b == nil {
@@ -100,6 +102,10 @@ func Build(ctx context.Context, b *bundle.Bundle) (*World, error) {
 		return nil, err
 	}
 	bl.load(ctx)
+	if err := ctx.Err(); err != nil {
+		bl.w.Close()
+		return nil, fmt.Errorf("world: %w", err)
+	}
 	sort.Slice(bl.w.Skipped, func(i, j int) bool { return bl.w.Skipped[i].Path < bl.w.Skipped[j].Path })
 	return bl.w, nil
 }
@@ -118,7 +124,7 @@ func (w *World) Close() error {
 }
 
 // Do serves req in-process (the server's ServeHTTP, as the listener would)
-// and returns the recorded response. Sign it first (SignS3, SignAs) for
+// and returns the recorded response. Sign it first (SignAs) for
 // an authenticated caller; unsigned is anonymous. A viewer request names
 // the distribution's domain (or an alias) as req.Host.
 func (w *World) Do(req *http.Request) (*http.Response, error) {
@@ -473,7 +479,7 @@ func sortedNames[V any](m map[string]V) []string {
 // tempRoot is where worlds keep their data: a memory file system when
 // the machine has one (a world is rebuilt per candidate fix; fsyncs there
 // cost nothing), else the default temp directory.
-func tempRoot() string {
+var tempRoot = sync.OnceValue(func() string {
 	if st, err := os.Stat("/dev/shm"); err == nil && st.IsDir() {
 		if f, err := os.CreateTemp("/dev/shm", "edgegate-probe-"); err == nil {
 			f.Close()
@@ -482,7 +488,7 @@ func tempRoot() string {
 		}
 	}
 	return ""
-}
+})
 
 func (bl *builder) open(ctx context.Context) error {
 	dir, err := os.MkdirTemp(tempRoot(), "edgegate-world-")

@@ -78,3 +78,30 @@ func BenchmarkBuild(b *testing.B) {
 		})
 	}
 }
+
+// manyObjectsBundle is the example with n more objects listed in "pub"
+// (a listing as collect bounds it: 1000 keys).
+func manyObjectsBundle(tb testing.TB, n int) *bundle.Bundle {
+	b := exampleBundle(tb).Clone()
+	l := b.Bucket("pub").Objects
+	base := l.Contents[0]
+	for i := 0; i < n; i++ {
+		o := bundle.Copy(base)
+		o.Key = fmt.Sprintf("bulk/%05d.html", i)
+		o.Size = 2048
+		l.Contents = append(l.Contents, o)
+	}
+	return b
+}
+
+func BenchmarkBuildManyObjects(b *testing.B) {
+	bb := manyObjectsBundle(b, 1000)
+	ctx := context.Background()
+	for i := 0; i < b.N; i++ {
+		w, err := world.Build(ctx, bb)
+		if err != nil {
+			b.Fatal(err)
+		}
+		w.Close()
+	}
+}

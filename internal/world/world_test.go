@@ -2,8 +2,12 @@ package world_test
 
 import (
 	"context"
+	"errors"
 	"io"
+	"io/fs"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -192,5 +196,97 @@ func TestFixChangesTheAnswer(t *testing.T) {
 	}
 	if got := get(b); got != http.StatusForbidden {
 		t.Fatalf("the original bundle after the fix: %d, want 403", got)
+	}
+}
+
+// awsShaped returns the example bundle rewritten to look like one from a
+// real account: account 123456789012, region eu-west-1 (buckets, key,
+// origin endpoints), the domain under cloudfront.net.
+func awsShaped(t *testing.T) *bundle.Bundle {
+	t.Helper()
+	src := exampleBundle(t)
+	dir := t.TempDir()
+	if err := src.Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	domain := src.Distribution.Distribution.GetDomainName()
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		s := strings.NewReplacer(
+			"000000000000", "123456789012",
+			domain, "d111111abcdef8.cloudfront.net",
+			"us-east-1", "eu-west-1",
+			`"LocationConstraint": null`, `"LocationConstraint": "eu-west-1"`,
+		).Replace(string(data))
+		return os.WriteFile(p, []byte(s), 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := bundle.Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Problems) > 0 {
+		t.Fatalf("problems: %v", b.Problems)
+	}
+	return b
+}
+
+// TestBuildAWSShapedBundle: a bundle with a real account's shape (another
+// account id, region eu-west-1, a cloudfront.net domain) decides as the
+// example does: the world takes its ids, region and domain as given.
+func TestBuildAWSShapedBundle(t *testing.T) {
+	ctx := context.Background()
+	b := awsShaped(t)
+	w, err := world.Build(ctx, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if len(w.Skipped) > 0 {
+		t.Fatalf("skipped: %v", w.Skipped)
+	}
+	if w.Region != "eu-west-1" || w.Owner.AccountID != "123456789012" || w.Distribution.DomainName != "d111111abcdef8.cloudfront.net" ||
+		w.Distribution.ARN != b.Distribution.Distribution.GetARN() {
+		t.Fatalf("region %s, owner %s, distribution %+v", w.Region, w.Owner.AccountID, w.Distribution)
+	}
+	viewer := func(p string) int {
+		resp, err := w.Do(must(http.NewRequestWithContext(ctx, http.MethodGet, "http://d111111abcdef8.cloudfront.net"+p, nil)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for p, want := range map[string]int{"/pub/p.txt": 200, "/pub/q.txt": 403, "/docs/a.txt": 403, "/": 403} {
+		if got := viewer(p); got != want {
+			t.Errorf("viewer GET %s: %d, want %d", p, got, want)
+		}
+	}
+	req := must(w.S3Request(ctx, http.MethodGet, "site", "docs/a.txt", nil))
+	w.SignAs(req, w.Owner, "s3")
+	resp := must(w.Do(req))
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || len(body) != 5 || resp.Header.Get("X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id") == "" ||
+		!strings.Contains(resp.Header.Get("X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id"), ":eu-west-1:123456789012:key/") {
+		t.Errorf("owner GET site/docs/a.txt: %d %q %v", resp.StatusCode, body, resp.Header)
+	}
+}
+
+func TestBuildCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if w, err := world.Build(ctx, exampleBundle(t)); err == nil || !errors.Is(err, context.Canceled) {
+		if w != nil {
+			w.Close()
+		}
+		t.Fatalf("Build with a cancelled context: %v", err)
 	}
 }
