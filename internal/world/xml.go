@@ -123,7 +123,14 @@ type websiteXML struct {
 	RedirectAll *redirectAllXML  `xml:"RedirectAllRequestsTo,omitempty"`
 	Index       *suffixXML       `xml:"IndexDocument,omitempty"`
 	Error       *keyXML          `xml:"ErrorDocument,omitempty"`
-	Rules       []routingRuleXML `xml:"RoutingRules>RoutingRule,omitempty"`
+	// Rules is a pointer: encoding/xml writes the parent of an "a>b"
+	// path even for an empty slice, and S3 refuses an empty
+	// <RoutingRules/> as MalformedXML.
+	Rules *routingRulesXML `xml:"RoutingRules,omitempty"`
+}
+
+type routingRulesXML struct {
+	Rule []routingRuleXML `xml:"RoutingRule"`
 }
 
 // websiteDocument returns w as PutBucketWebsite's body.
@@ -146,7 +153,10 @@ func websiteDocument(w *bundle.GetBucketWebsite) ([]byte, error) {
 		if d := r.Redirect; d != nil {
 			x.Redirect = redirectXML{d.HostName, d.HttpRedirectCode, d.Protocol, d.ReplaceKeyPrefixWith, d.ReplaceKeyWith}
 		}
-		doc.Rules = append(doc.Rules, x)
+		if doc.Rules == nil {
+			doc.Rules = new(routingRulesXML)
+		}
+		doc.Rules.Rule = append(doc.Rules.Rule, x)
 	}
 	return xml.Marshal(doc)
 }
