@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/edgegate/edgegate/internal/diagnose"
+	"github.com/edgegate/edgegate/internal/diagnose/doctor"
 	"github.com/edgegate/edgegate/internal/sigv4"
 )
 
@@ -73,14 +74,17 @@ func explain(args []string, stdout, stderr io.Writer) int {
 	viewerURL := fs.String("url", "", "simulate a viewer request to this URL (https://DOMAIN/PATH) instead of explaining a recorded one")
 	method := fs.String("method", "GET", "the simulated request's method (with --url)")
 	country := fs.String("country", "", "the simulated viewer's country, ISO 3166-1 alpha-2 (with --url; operator only)")
+	noVerify := fs.Bool("no-verify", false, "do not prove the fixes (by default they are proven as edgegate doctor proves them, on a snapshot of the configuration collected with your credentials)")
+	verifyTimeout := fs.Duration("verify-timeout", 2*time.Minute, "give up proving the fixes after this long")
 	var headers headerFlags
 	fs.Var(&headers, "header", "a header of the simulated request, NAME:VALUE (with --url; repeatable)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: edgegate explain [--endpoint URL] [--json] REQUEST_ID")
+		fmt.Fprintln(stderr, "usage: edgegate explain [--endpoint URL] [--json] [--no-verify] [--] REQUEST_ID")
 		fmt.Fprintln(stderr, "       edgegate explain [--endpoint URL] [--json] --url URL [--method M] [--header K:V]...")
 		fmt.Fprintln(stderr, "Credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (/ AWS_SESSION_TOKEN):")
 		fmt.Fprintln(stderr, "only the owner of the resource the request touched (the distribution's account for --url),")
-		fmt.Fprintln(stderr, "or the operator, may read its trace.")
+		fmt.Fprintln(stderr, "or the operator, may read its trace. Fixes are proven unless --no-verify: the same credentials collect")
+		fmt.Fprintln(stderr, "a snapshot of the distribution's configuration and edgegate doctor simulates the request in it (docs/explain.md).")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(idsLast(args)); err != nil {
@@ -147,17 +151,20 @@ func explain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "edgegate explain: the server's answer is not an explanation: %v\n", err)
 		return 2
 	}
+	var proof *doctor.LiveVerification
+	if !*noVerify {
+		hs, _ := parseHeaders(headers) // checked above
+		proof = proveLive(&x, liveProof{endpoint: base, region: envOr("AWS_REGION", envOr("AWS_DEFAULT_REGION", "us-east-1")),
+			header: http.Header(hs), country: *country, timeout: *verifyTimeout})
+	}
 	if *asJSON {
-		stdout.Write(body)
-		if len(body) > 0 && body[len(body)-1] != '\n' {
-			fmt.Fprintln(stdout)
-		}
+		writeJSON(stdout, liveExplanation{Explanation: &x, Verification: proof})
 	} else {
 		if *viewerURL != "" {
 			fmt.Fprintln(stdout, "Simulated (not sent): "+strings.ToUpper(*method)+" "+*viewerURL)
-			fmt.Fprintln(stdout, "Fixes are not verified in live mode: run edgegate doctor on a collected bundle to have them proven.")
 		}
 		fmt.Fprint(stdout, x.Human())
+		fmt.Fprint(stdout, humanVerification(&x, proof))
 	}
 	return x.ExitCode()
 }

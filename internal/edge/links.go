@@ -167,6 +167,13 @@ func (e *Edge) ExplainWith(id string, caller identity.Principal, operator bool, 
 	} else {
 		diagnose.Refine(x, &diagnose.ViewerContext{Method: l.viewer.method, Path: l.viewer.path})
 	}
+	if l.viewer.host != "" {
+		scheme := "http://"
+		if l.viewer.secure {
+			scheme = "https://"
+		}
+		x.Viewer = &diagnose.ViewerRequest{Distribution: l.distribution, Method: l.viewer.method, URL: scheme + l.viewer.host + l.viewer.path}
+	}
 	return x, nil, true
 }
 

@@ -84,6 +84,10 @@ func (s *Server) serveSimulate(w http.ResponseWriter, r *http.Request, c *reqctx
 		return
 	}
 	markLive(res.Explanation)
+	res.Explanation.Viewer = &diagnose.ViewerRequest{Method: hr.Method, URL: hr.URL.String()}
+	if res.Context != nil {
+		res.Explanation.Viewer.Distribution = res.Context.DistributionID
+	}
 	writeJSONTo(w, http.StatusOK, res.Explanation)
 }
 
@@ -96,7 +100,7 @@ func writeJSONTo(w http.ResponseWriter, status int, v any) {
 }
 
 // liveUnverified is why a live explanation's fixes are not verified.
-const liveUnverified = "live mode: fixes are proven only by edgegate doctor on a collected bundle (docs/doctor.md)"
+const liveUnverified = "live mode: the server does not prove fixes; edgegate explain proves them on a snapshot of the configuration unless --no-verify (docs/explain.md)"
 
 // markLive states on each fix of a live explanation that it is not
 // verified, unless it already says why.

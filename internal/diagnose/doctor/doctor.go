@@ -36,6 +36,10 @@ type Result struct {
 	// (missing, refused, unusable) and what the world could not load:
 	// the findings they touch are POSSIBLE, not DEFINITE.
 	Gaps []string `json:"gaps,omitempty"`
+	// Initial are the catalog ids of the findings of the first
+	// simulation, before verification appended the causes the fixes
+	// uncovered (and CACHE-PROPAGATION); not part of the JSON.
+	Initial []string `json:"-"`
 }
 
 // ErrBadInput wraps the errors of a request or bundle the doctor cannot
@@ -82,6 +86,7 @@ func Diagnose(ctx context.Context, b *bundle.Bundle, req Request) (*Result, erro
 	default:
 		return nil, err
 	}
+	r.Initial = ids(r.Explanation)
 	if r.Failed() {
 		v := &verifier{b: b, req: vr, base: w}
 		v.verify(ctx, r)

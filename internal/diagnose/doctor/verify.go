@@ -19,6 +19,9 @@ const (
 	ProbeForeignSigned = "a signed read by a caller from another account"
 )
 
+// UnverifiedNoChange is why a fix without a Change is not verified.
+const UnverifiedNoChange = "not a change edgegate can apply to the configuration and simulate"
+
 // verifier proves fixes: each change is applied to a clone of the bundle,
 // a new world is built from it, and the request is simulated again; the
 // probes are made before (in base) and after.
@@ -41,7 +44,7 @@ func (v *verifier) verify(ctx context.Context, r *Result) {
 		f := &r.Findings[i]
 		if f.Fix == nil || f.Fix.Change == nil {
 			if f.Fix != nil && f.Fix.Unverified == "" && !f.Fix.Verified {
-				f.Fix.Unverified = "not a change edgegate can apply to the configuration and simulate"
+				f.Fix.Unverified = UnverifiedNoChange
 			}
 			continue
 		}
