@@ -3,11 +3,16 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	cfsdk "github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/edgegate/edgegate/internal/diagnose"
@@ -71,6 +76,9 @@ func TestExplainURL(t *testing.T) {
 		t.Fatalf("no statement: exit %d %+v", code, x)
 	}
 	f := x.Findings[0]
+	if f.Fix == nil || !f.Fix.Verified || len(f.Fix.Probes) != 3 {
+		t.Errorf("the simulated request's fix is not proven with the three probes: %+v", f.Fix)
+	}
 	if f.Fix == nil || f.Fix.Change == nil || f.Fix.Change.Kind != diagnose.ChangeBucketPolicyStatement ||
 		!strings.Contains(string(f.Fix.Statement), arn) || !strings.Contains(string(f.Fix.Statement), "cloudfront.amazonaws.com") {
 		t.Errorf("fix: %+v", f.Fix)
@@ -119,5 +127,128 @@ func TestIDsLast(t *testing.T) {
 		if got := idsLast(tt.in); strings.Join(got, " ") != strings.Join(tt.want, " ") {
 			t.Errorf("idsLast(%v) = %v, want %v", tt.in, got, tt.want)
 		}
+	}
+}
+
+// TestExplainVerify explains a real viewer request by its X-Amz-Cf-Id:
+// the fix (the missing bucket-policy statement) is proven on a snapshot
+// collected with the caller's credentials, with the three probes listed;
+// --no-verify leaves it unproven; a request made straight to S3 says why
+// its fix cannot be proven; once the fix is made, the old request's
+// snapshot diagnoses differently and nothing is claimed.
+func TestExplainVerify(t *testing.T) {
+	g := startGrantEnv(t)
+	g.bucket(t, "verify-site", "", "")
+	if _, err := g.s3.PutObject(g.ctx, &s3.PutObjectInput{Bucket: aws.String("verify-site"), Key: aws.String("index.html"),
+		Body: strings.NewReader("home")}); err != nil {
+		t.Fatal(err)
+	}
+	o := s3Origin("site", "verify-site", g.oac(t, "verify-oac"), "")
+	d, err := g.cf.CreateDistribution(g.ctx, &cfsdk.CreateDistributionInput{DistributionConfig: &cftypes.DistributionConfig{
+		CallerReference: aws.String("verify"), Comment: aws.String(""), Enabled: aws.Bool(true),
+		Origins: &cftypes.Origins{Quantity: aws.Int32(1), Items: []cftypes.Origin{o}},
+		DefaultCacheBehavior: &cftypes.DefaultCacheBehavior{TargetOriginId: o.Id, ViewerProtocolPolicy: cftypes.ViewerProtocolPolicyAllowAll,
+			CachePolicyId: aws.String("4135ea2d-6df8-44a3-9df3-4b5a84be39ad")}, // Managed-CachingDisabled
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	distID, domain := aws.ToString(d.Distribution.Id), aws.ToString(d.Distribution.DomainName)
+
+	// The viewer request, as curl makes it.
+	req, _ := http.NewRequest(http.MethodGet, g.env.Endpoint+"/index.html", nil)
+	req.Host = domain
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	cfID := resp.Header.Get("X-Amz-Cf-Id")
+	if resp.StatusCode != 403 || cfID == "" {
+		t.Fatalf("viewer GET: %d, X-Amz-Cf-Id %q", resp.StatusCode, cfID)
+	}
+	explainJSON := func(args ...string) (int, liveExplanation) {
+		t.Helper()
+		var out, errb bytes.Buffer
+		code := run(append([]string{"explain", "--endpoint", g.env.Endpoint, "--json"}, args...), &out, &errb)
+		var x liveExplanation
+		if err := json.Unmarshal(out.Bytes(), &x); err != nil || x.Explanation == nil {
+			t.Fatalf("explain %v: exit %d %v\n%s%s", args, code, err, out.String(), errb.String())
+		}
+		return code, x
+	}
+	fixOf := func(x liveExplanation, id string) *diagnose.Fix {
+		t.Helper()
+		for _, f := range x.Findings {
+			if f.ID == id && f.Fix != nil {
+				return f.Fix
+			}
+		}
+		t.Fatalf("no fix of %s in %+v", id, x.Findings)
+		return nil
+	}
+
+	code, x := explainJSON("--", cfID)
+	if code != 1 || x.Viewer == nil || x.Viewer.Distribution != distID || x.Viewer.Method != "GET" ||
+		x.Viewer.URL != "http://"+domain+"/index.html" {
+		t.Fatalf("exit %d viewer %+v", code, x.Viewer)
+	}
+	f := fixOf(x, "POL-NO-ALLOW")
+	names := map[string]bool{}
+	for _, p := range f.Probes {
+		names[p.Name] = p.OK && p.After == 403
+	}
+	if !f.Verified || f.Unverified != "" || len(f.Probes) != 3 || !names["anonymous read straight from S3"] ||
+		!names["the same path through another distribution"] || !names["a signed read by a caller from another account"] {
+		t.Errorf("fix not verified with the three probes: %+v", f)
+	}
+	if v := x.Verification; v == nil || !v.Matches || v.Skipped != "" || v.Status != 403 || v.Distribution != distID ||
+		len(v.Findings) != 1 || v.Findings[0] != "POL-NO-ALLOW" {
+		t.Errorf("verification %+v", x.Verification)
+	}
+	var out, errb bytes.Buffer
+	if code := run([]string{"explain", "--endpoint", g.env.Endpoint, "--", cfID}, &out, &errb); code != 1 ||
+		!strings.Contains(out.String(), "verified: the request succeeds with this change") ||
+		!strings.Contains(out.String(), "probes of the fix of POL-NO-ALLOW:") ||
+		!strings.Contains(out.String(), "anonymous read straight from S3: 403 before, 403 after: no access gained") {
+		t.Errorf("human: exit %d\n%s%s", code, out.String(), errb.String())
+	}
+
+	// --no-verify: the server's word, no verification.
+	if _, x := explainJSON("--no-verify", cfID); x.Verification != nil || fixOf(x, "POL-NO-ALLOW").Verified ||
+		!strings.Contains(fixOf(x, "POL-NO-ALLOW").Unverified, "live mode") {
+		t.Errorf("--no-verify: %+v %+v", x.Verification, fixOf(x, "POL-NO-ALLOW"))
+	}
+
+	// Straight to S3: an object under a disabled key (KMS-STATE, whose
+	// fix enables the key) cannot be proven, and says why.
+	key := g.customerKey(t)
+	g.bucket(t, "verify-kms", "aws:kms", key)
+	if _, err := g.s3.PutObject(g.ctx, &s3.PutObjectInput{Bucket: aws.String("verify-kms"), Key: aws.String("k"),
+		Body: strings.NewReader("x")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.kms.DisableKey(g.ctx, &kms.DisableKeyInput{KeyId: aws.String(key)}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = g.s3.GetObject(g.ctx, &s3.GetObjectInput{Bucket: aws.String("verify-kms"), Key: aws.String("k")})
+	var re *awshttp.ResponseError
+	if !errors.As(err, &re) || re.ServiceRequestID() == "" {
+		t.Fatalf("GetObject under a disabled key: %v", err)
+	}
+	if _, x := explainJSON(re.ServiceRequestID()); x.Viewer != nil || x.Verification == nil ||
+		!strings.Contains(x.Verification.Skipped, "straight to S3") || fixOf(x, "KMS-STATE").Verified ||
+		!strings.Contains(fixOf(x, "KMS-STATE").Unverified, "straight to S3") {
+		t.Errorf("S3 request: %+v %+v", x.Verification, x.Findings)
+	}
+
+	// The fix made: the old request is diagnosed differently now.
+	if code, out := g.grant(t, "--distribution-id", distID); code != 0 {
+		t.Fatalf("grant-origin-access: %d %s", code, out)
+	}
+	if _, x := explainJSON(cfID); x.Status != 403 || x.Verification == nil || x.Verification.Matches ||
+		!strings.Contains(x.Verification.Differs, "the snapshot answers 200") || fixOf(x, "POL-NO-ALLOW").Verified ||
+		!strings.Contains(fixOf(x, "POL-NO-ALLOW").Unverified, "the state may have changed") {
+		t.Errorf("after the fix: %+v %+v", x.Verification, fixOf(x, "POL-NO-ALLOW"))
 	}
 }

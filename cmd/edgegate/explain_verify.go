@@ -74,7 +74,7 @@ func proveLive(x *diagnose.Explanation, p liveProof) *doctor.LiveVerification {
 
 func proveLiveIn(x *diagnose.Explanation, p liveProof) *doctor.LiveVerification {
 	skip := func(why string) *doctor.LiveVerification {
-		doctor.MarkLive(x, "not proven: "+why)
+		doctor.MarkLive(x, why)
 		return &doctor.LiveVerification{Skipped: why}
 	}
 	switch {

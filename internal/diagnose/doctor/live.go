@@ -67,7 +67,7 @@ func ProveLive(live *diagnose.Explanation, snap *Result) *LiveVerification {
 		v.Matches = true
 	}
 	if !v.Matches {
-		MarkLive(live, "not proven: the configuration collected now diagnoses this request differently ("+v.Differs+
+		MarkLive(live, "the configuration collected now diagnoses this request differently ("+v.Differs+
 			"): the state may have changed since the request; explain it again, or run edgegate doctor on a bundle")
 		return v
 	}
