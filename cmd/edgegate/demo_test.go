@@ -32,8 +32,10 @@ type demoRun struct {
 	cmd     *exec.Cmd
 	lines   []string
 	curls   map[string]int // URL -> status the banner says
-	explain string
-	found   bool // "found in the data directory"
+	explain string         // the explain command by X-Amz-Cf-Id
+	// explainURL is the explain --url command.
+	explainURL string
+	found      bool // "found in the data directory"
 }
 
 func startDemoProcess(t *testing.T, addr, data string) *demoRun {
@@ -64,9 +66,11 @@ func startDemoProcess(t *testing.T, addr, data string) *demoRun {
 					code = code*10 + int(c-'0')
 				}
 				d.curls[f[3]] = code
+			case strings.Contains(line, " explain --endpoint ") && strings.Contains(line, " --url "):
+				d.explainURL = strings.TrimSpace(line)
+				return
 			case strings.Contains(line, " explain --endpoint "):
 				d.explain = strings.TrimSpace(line)
-				return
 			case strings.Contains(line, "found in the data directory"):
 				d.found = true
 			}
@@ -77,8 +81,8 @@ func startDemoProcess(t *testing.T, addr, data string) *demoRun {
 	case <-time.After(60 * time.Second):
 		t.Fatalf("no demo banner in 60s; got %q", d.lines)
 	}
-	if d.explain == "" {
-		t.Fatalf("the banner has no explain command: %q", d.lines)
+	if d.explain == "" || d.explainURL == "" {
+		t.Fatalf("the banner lacks an explain command: %q", d.lines)
 	}
 	go io.Copy(io.Discard, stdout)
 	return d
@@ -137,15 +141,20 @@ func TestServeDemo(t *testing.T) {
 		}
 		// The printed command, as a shell runs it from the repository
 		// (the test binary was built by go, so the banner says go run).
-		if !strings.Contains(d.explain, "go run ./cmd/edgegate explain") {
-			t.Errorf("explain command %q", d.explain)
-		}
-		cmd := exec.Command("sh", "-c", d.explain)
-		cmd.Dir = "../.."
-		out, err := cmd.CombinedOutput()
-		var ee *exec.ExitError
-		if !(err != nil && asExit(err, &ee) && ee.ExitCode() == 1) || !strings.Contains(string(out), "Root cause: KMS-KEY-POLICY") {
-			t.Errorf("%s: %v\n%s", d.explain, err, out)
+		// Both commands explain the 403 and prove its fix with the probes.
+		for _, c := range []string{d.explain, d.explainURL} {
+			if !strings.Contains(c, "go run ./cmd/edgegate explain") {
+				t.Errorf("explain command %q", c)
+			}
+			cmd := exec.Command("sh", "-c", c)
+			cmd.Dir = "../.."
+			out, err := cmd.CombinedOutput()
+			var ee *exec.ExitError
+			if !(err != nil && asExit(err, &ee) && ee.ExitCode() == 1) || !strings.Contains(string(out), "Root cause: KMS-KEY-POLICY") ||
+				!strings.Contains(string(out), "verified: the request succeeds with this change") ||
+				!strings.Contains(string(out), "probes of the fix of KMS-KEY-POLICY:") {
+				t.Errorf("%s: %v\n%s", c, err, out)
+			}
 		}
 		d.stop(t)
 	}

@@ -422,11 +422,22 @@ func (r *Result) Print(w io.Writer, edgegate string) {
 		return
 	}
 	fmt.Fprintf(w, "\nWhy the 403? Ask edgegate, by the X-Amz-Cf-Id of the request the demo just made\n(or of any request: curl -si %s | grep -i x-amz-cf-id):\n", broken.URL)
-	fmt.Fprintf(w, "  %s\n\n", ExplainCommand(edgegate, r.Endpoint, broken.CfID))
+	fmt.Fprintf(w, "  %s\n", ExplainCommand(edgegate, r.Endpoint, broken.CfID))
+	fmt.Fprintln(w, "or simulate the same request again without sending it:")
+	fmt.Fprintf(w, "  %s\n", ExplainURLCommand(edgegate, r.Endpoint, broken.URL))
+	fmt.Fprintln(w, "Each fix is proven before it is offered (--no-verify skips that).")
+	fmt.Fprintln(w)
 }
 
 // ExplainCommand is the command line that explains request id as the
-// bucket owner (the default account's key).
+// bucket owner (the default account's key). The id comes after "--": an
+// X-Amz-Cf-Id may start with "-".
 func ExplainCommand(edgegate, endpoint, id string) string {
-	return "AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test " + edgegate + " explain --endpoint " + endpoint + " " + id
+	return "AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test " + edgegate + " explain --endpoint " + endpoint + " -- " + id
+}
+
+// ExplainURLCommand is the command line that explains a simulated GET of
+// viewerURL as the distribution's owner (the default account's key).
+func ExplainURLCommand(edgegate, endpoint, viewerURL string) string {
+	return "AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test " + edgegate + " explain --endpoint " + endpoint + " --url " + viewerURL
 }

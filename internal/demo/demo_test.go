@@ -36,8 +36,10 @@ func TestSeed(t *testing.T) {
 		}
 		var b bytes.Buffer
 		res.Print(&b, "edgegate")
-		want := "edgegate explain --endpoint " + env.Endpoint + " " + res.Probes[2].CfID
-		if !strings.Contains(b.String(), want) || !strings.Contains(b.String(), "403  curl -i "+res.BaseURL+demo.BrokenPath) {
+		want := "edgegate explain --endpoint " + env.Endpoint + " -- " + res.Probes[2].CfID
+		wantURL := "edgegate explain --endpoint " + env.Endpoint + " --url " + res.BaseURL + demo.BrokenPath
+		if !strings.Contains(b.String(), want) || !strings.Contains(b.String(), wantURL) ||
+			!strings.Contains(b.String(), "403  curl -i "+res.BaseURL+demo.BrokenPath) {
 			t.Errorf("banner:\n%s", b.String())
 		}
 	}
