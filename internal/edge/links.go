@@ -168,11 +168,11 @@ func (e *Edge) ExplainWith(id string, caller identity.Principal, operator bool, 
 		diagnose.Refine(x, &diagnose.ViewerContext{Method: l.viewer.method, Path: l.viewer.path})
 	}
 	if l.viewer.host != "" {
-		scheme := "http://"
+		u := url.URL{Scheme: "http", Host: l.viewer.host, Path: l.viewer.path}
 		if l.viewer.secure {
-			scheme = "https://"
+			u.Scheme = "https"
 		}
-		x.Viewer = &diagnose.ViewerRequest{Distribution: l.distribution, Method: l.viewer.method, URL: scheme + l.viewer.host + l.viewer.path}
+		x.Viewer = &diagnose.ViewerRequest{Distribution: l.distribution, Method: l.viewer.method, URL: u.String()}
 	}
 	return x, nil, true
 }

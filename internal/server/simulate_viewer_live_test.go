@@ -38,6 +38,13 @@ func TestLiveExplanationViewer(t *testing.T) {
 	if x.Viewer == nil || *x.Viewer != want {
 		t.Errorf("by X-Amz-Cf-Id: viewer %+v, want %+v", x.Viewer, want)
 	}
+	// A path that needs escaping stays one path.
+	if r := h.get("GET", d.domain, "/q%3Fx%20y.txt"); r.status != 403 {
+		t.Fatalf("viewer GET of an escaped path: %d", r.status)
+	} else if _, qx := explainRaw(t, env, "test", "test", r.header.Get("X-Amz-Cf-Id")); qx.Viewer == nil ||
+		qx.Viewer.URL != "http://"+d.domain+"/q%3Fx%20y.txt" {
+		t.Errorf("escaped path: viewer %+v", qx.Viewer)
+	}
 	if _, s3x := explainRaw(t, env, "test", "test", x.RequestID); s3x.Viewer != nil || s3x.Status != 403 {
 		t.Errorf("by the S3 request id: %d viewer %+v", s3x.Status, s3x.Viewer)
 	}

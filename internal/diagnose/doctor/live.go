@@ -41,19 +41,23 @@ type LiveVerification struct {
 	Millis int64 `json:"millis"`
 }
 
-// doctorOnly are the findings only the doctor makes (about the bundle
-// itself, or the distribution's deployment status): they take no part in
-// comparing a snapshot's diagnosis with a live one.
-var doctorOnly = map[string]bool{"BUNDLE-GAP": true, "CACHE-PROPAGATION": true}
+// uncompared are the findings only one side can make: the doctor's about
+// the bundle itself or the distribution's deployment status, and the live
+// CACHE-ERROR-TTL (a bundle holds no edge cache; the cached error's cause
+// follows it and is compared). They take no part in comparing a
+// snapshot's diagnosis with a live one.
+var uncompared = map[string]bool{"BUNDLE-GAP": true, "CACHE-PROPAGATION": true, "CACHE-ERROR-TTL": true}
 
 // ProveLive proves the fixes of live, a live explanation, with snap, the
 // doctor's diagnosis (Diagnose) of a snapshot of the configuration for
 // the same viewer request. When the two diagnoses match (status, error
-// code, finding ids), each live fix takes the doctor's verdict for the
+// code, finding ids; CACHE-ERROR-TTL, BUNDLE-GAP and CACHE-PROPAGATION
+// aside), each live fix with a change takes the doctor's verdict for the
 // finding with the same catalog id (Verified and Probes, or Unverified),
 // and the causes the doctor's fixes uncovered are appended to live's
 // findings. When they differ, no fix is claimed verified: each says the
-// state changed. snap must not be nil.
+// state changed. Fixes without a change are left as they are. snap must
+// not be nil.
 func ProveLive(live *diagnose.Explanation, snap *Result) *LiveVerification {
 	v := &LiveVerification{Method: snap.Method, URL: snap.URL, Status: snap.Status, ErrorCode: snap.ErrorCode,
 		Findings: comparable(snap.Initial), Gaps: snap.Gaps}
@@ -73,8 +77,8 @@ func ProveLive(live *diagnose.Explanation, snap *Result) *LiveVerification {
 	}
 	for i := range live.Findings {
 		f := &live.Findings[i]
-		if f.Fix == nil {
-			continue
+		if f.Fix == nil || f.Fix.Change == nil {
+			continue // advice: its reason stays
 		}
 		s := findingByID(snap.Explanation, f.ID)
 		if s == nil || s.Fix == nil {
@@ -95,21 +99,22 @@ func ProveLive(live *diagnose.Explanation, snap *Result) *LiveVerification {
 	return v
 }
 
-// MarkLive marks every fix of live unverified with why (a fix the
-// verification could not prove).
+// MarkLive marks every fix of live that carries a change unverified with
+// why (the verification could not prove it); fixes without one keep their
+// reason.
 func MarkLive(live *diagnose.Explanation, why string) {
 	for i := range live.Findings {
-		if f := live.Findings[i].Fix; f != nil {
+		if f := live.Findings[i].Fix; f != nil && f.Change != nil {
 			f.Verified, f.Probes, f.Unverified = false, nil, why
 		}
 	}
 }
 
-// comparable is ids without the doctor-only ones, sorted, deduplicated.
+// comparable is ids without the uncompared ones, sorted, deduplicated.
 func comparable(ids []string) []string {
 	out := []string{}
 	for _, id := range ids {
-		if !doctorOnly[id] && !slices.Contains(out, id) {
+		if !uncompared[id] && !slices.Contains(out, id) {
 			out = append(out, id)
 		}
 	}

@@ -44,7 +44,7 @@ func TestProveLive(t *testing.T) {
 		{"same diagnosis: verdict and probes copied, chain note kept",
 			live("KMS-KEY-POLICY"),
 			snap(403, "AccessDenied", []string{"KMS-KEY-POLICY"}, verified("KMS-KEY-POLICY", "fix KMS-KEY-POLICY (verified together with the fixes of the causes it uncovers: X)")),
-			true, "", map[string]string{"KMS-KEY-POLICY": "verified"}, "KMS-KEY-POLICY"},
+			true, "", map[string]string{"KMS-KEY-POLICY": "verified+chain"}, "KMS-KEY-POLICY"},
 		{"doctor-only findings do not count; uncovered causes are appended",
 			live("POL-NO-ALLOW"),
 			snap(403, "AccessDenied", []string{"POL-NO-ALLOW", "BUNDLE-GAP"},
@@ -54,6 +54,10 @@ func TestProveLive(t *testing.T) {
 				diagnose.Finding{ID: "KMS-KEY-POLICY", Evidence: []string{"found once the fix of POL-NO-ALLOW is applied"}},
 				diagnose.Finding{ID: "CACHE-PROPAGATION"}),
 			true, "", map[string]string{"POL-NO-ALLOW": "still fails"}, "POL-NO-ALLOW KMS-KEY-POLICY CACHE-PROPAGATION"},
+		{"a cached error: its cause is compared, CACHE-ERROR-TTL is live only",
+			live("CACHE-ERROR-TTL", "KMS-KEY-POLICY"),
+			snap(403, "AccessDenied", []string{"KMS-KEY-POLICY"}, verified("KMS-KEY-POLICY", "fix KMS-KEY-POLICY")),
+			true, "", map[string]string{"KMS-KEY-POLICY": "verified", "CACHE-ERROR-TTL": "offers no fix"}, "CACHE-ERROR-TTL KMS-KEY-POLICY"},
 		{"the snapshot succeeds: the state changed",
 			live("KMS-KEY-POLICY"), snap(200, "", nil),
 			false, "the snapshot answers 200, the live request 403 AccessDenied",
@@ -81,8 +85,10 @@ func TestProveLive(t *testing.T) {
 					continue
 				}
 				switch {
-				case want == "verified":
-					if !f.Fix.Verified || len(f.Fix.Probes) != 1 || f.Fix.Unverified != "" || !strings.Contains(f.Fix.Summary, "verified together") {
+				case want == "verified+chain" && !strings.Contains(f.Fix.Summary, "verified together"):
+					t.Errorf("%s: the chain note is lost: %q", f.ID, f.Fix.Summary)
+				case strings.HasPrefix(want, "verified"):
+					if !f.Fix.Verified || len(f.Fix.Probes) != 1 || f.Fix.Unverified != "" {
 						t.Errorf("%s: %+v", f.ID, f.Fix)
 					}
 				case f.Fix.Verified || f.Fix.Probes != nil || !strings.Contains(f.Fix.Unverified, want):
@@ -95,9 +101,11 @@ func TestProveLive(t *testing.T) {
 
 func TestMarkLive(t *testing.T) {
 	x := &diagnose.Explanation{Findings: []diagnose.Finding{{ID: "A"},
-		{ID: "B", Fix: &diagnose.Fix{Verified: true, Probes: []diagnose.Probe{{Name: "p"}}}}}}
+		{ID: "B", Fix: &diagnose.Fix{Verified: true, Probes: []diagnose.Probe{{Name: "p"}}, Change: &diagnose.Change{Kind: diagnose.ChangeGeoNone}}},
+		{ID: "C", Fix: &diagnose.Fix{Unverified: UnverifiedNoChange}}}}
 	MarkLive(x, "why")
-	if f := x.Findings[1].Fix; f.Verified || f.Probes != nil || f.Unverified != "why" || x.Findings[0].Fix != nil {
+	if f := x.Findings[1].Fix; f.Verified || f.Probes != nil || f.Unverified != "why" || x.Findings[0].Fix != nil ||
+		x.Findings[2].Fix.Unverified != UnverifiedNoChange {
 		t.Errorf("%+v", x.Findings)
 	}
 }
