@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/edgegate/edgegate/internal/diagnose"
+	"github.com/edgegate/edgegate/internal/diagnose/doctor"
 )
 
 func TestExplainURLUsage(t *testing.T) {
@@ -250,5 +251,56 @@ func TestExplainVerify(t *testing.T) {
 		!strings.Contains(x.Verification.Differs, "the snapshot answers 200") || fixOf(x, "POL-NO-ALLOW").Verified ||
 		!strings.Contains(fixOf(x, "POL-NO-ALLOW").Unverified, "the state may have changed") {
 		t.Errorf("after the fix: %+v %+v", x.Verification, fixOf(x, "POL-NO-ALLOW"))
+	}
+}
+
+// TestProveLiveSkips: what cannot be proven says why, on every fix with a
+// change; fixes without one keep the doctor's reason; nothing to prove
+// collects nothing.
+func TestProveLiveSkips(t *testing.T) {
+	withChange := func(v *diagnose.ViewerRequest) *diagnose.Explanation {
+		return &diagnose.Explanation{Status: 403, Viewer: v, Findings: []diagnose.Finding{
+			{ID: "POL-NO-ALLOW", Fix: &diagnose.Fix{Summary: "s", Change: &diagnose.Change{Kind: diagnose.ChangeBucketPolicyStatement}}},
+			{ID: "KEY-MISSING", Fix: &diagnose.Fix{Summary: "upload"}}}}
+	}
+	dist := &diagnose.ViewerRequest{Distribution: "E1", Method: "GET", URL: "http://d.example/x"}
+	tests := []struct {
+		name    string
+		x       *diagnose.Explanation
+		p       liveProof
+		noCreds bool
+		want    string
+	}{
+		{"straight to S3", withChange(nil), liveProof{}, false, "straight to S3"},
+		{"no distribution", withChange(&diagnose.ViewerRequest{Method: "GET", URL: "http://dnone.cloudfront.localhost/"}), liveProof{}, false, "names no distribution"},
+		{"country", withChange(dist), liveProof{country: "FR"}, false, "without a country"},
+		{"no credentials", withChange(dist), liveProof{}, true, "no AWS credentials"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.noCreds {
+				t.Setenv("AWS_ACCESS_KEY_ID", "")
+			} else {
+				t.Setenv("AWS_ACCESS_KEY_ID", "test")
+				t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+			}
+			v := proveLive(tt.x, tt.p)
+			if v == nil || !strings.Contains(v.Skipped, tt.want) || v.Matches {
+				t.Fatalf("verification %+v, want skipped %q", v, tt.want)
+			}
+			if f := tt.x.Findings[0].Fix; f.Verified || !strings.Contains(f.Unverified, tt.want) {
+				t.Errorf("fix with a change: %+v", f)
+			}
+			if f := tt.x.Findings[1].Fix; f.Unverified != doctor.UnverifiedNoChange {
+				t.Errorf("fix without a change: %+v", f)
+			}
+			if h := humanVerification(tt.x, v); !strings.Contains(h, "not done: ") || !strings.Contains(h, tt.want) {
+				t.Errorf("human: %q", h)
+			}
+		})
+	}
+	x := &diagnose.Explanation{Status: 403, Findings: []diagnose.Finding{{ID: "KEY-MISSING", Fix: &diagnose.Fix{Summary: "upload"}}}}
+	if v := proveLive(x, liveProof{}); v != nil || x.Findings[0].Fix.Unverified != doctor.UnverifiedNoChange {
+		t.Errorf("nothing to prove: %+v %+v", v, x.Findings[0].Fix)
 	}
 }

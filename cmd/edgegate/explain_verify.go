@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/edgegate/edgegate/internal/bundle"
 	"github.com/edgegate/edgegate/internal/collect"
@@ -56,7 +57,8 @@ func needsProof(x *diagnose.Explanation) bool {
 
 // proveLive proves the fixes of the live explanation x with the doctor:
 // it collects a bundle of x's distribution and viewer path from the same
-// endpoint with the caller's AWS credentials (internal/collect, into a
+// endpoint with the caller's AWS credentials (AWS_ACCESS_KEY_ID, ...: the
+// ones that signed the explain request; internal/collect, into a
 // temporary directory removed afterwards), diagnoses the same viewer
 // request in it (doctor.Diagnose, fixes verified with probes) and copies
 // the verdicts onto x (doctor.ProveLive). It returns nil when x has no
@@ -93,12 +95,15 @@ func proveLiveIn(x *diagnose.Explanation, p liveProof) *doctor.LiveVerification 
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), p.timeout)
 	defer cancel()
-	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(p.region))
-	if err == nil {
-		_, err = cfg.Credentials.Retrieve(ctx)
+	// The credentials that signed the explain request, and no others.
+	ak, sk := os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY")
+	if ak == "" || sk == "" {
+		return skip("no AWS credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) to collect the configuration with: the operator token signs no AWS API call")
 	}
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(p.region),
+		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(ak, sk, os.Getenv("AWS_SESSION_TOKEN"))))
 	if err != nil {
-		return skip("no AWS credentials to collect the configuration with (the operator token signs no AWS API call)")
+		return skip("AWS configuration: " + err.Error())
 	}
 	dir, err := os.MkdirTemp("", "edgegate-explain-")
 	if err != nil {
