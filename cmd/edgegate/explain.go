@@ -80,7 +80,7 @@ func explain(args []string, stdout, stderr io.Writer) int {
 	fs.Var(&headers, "header", "a header of the simulated request, NAME:VALUE (with --url; repeatable)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: edgegate explain [--endpoint URL] [--json] [--no-verify] [--] REQUEST_ID")
-		fmt.Fprintln(stderr, "       edgegate explain [--endpoint URL] [--json] --url URL [--method M] [--header K:V]...")
+		fmt.Fprintln(stderr, "       edgegate explain [--endpoint URL] [--json] [--no-verify] --url URL [--method M] [--header K:V]...")
 		fmt.Fprintln(stderr, "Credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (/ AWS_SESSION_TOKEN):")
 		fmt.Fprintln(stderr, "only the owner of the resource the request touched (the distribution's account for --url),")
 		fmt.Fprintln(stderr, "or the operator, may read its trace. Fixes are proven unless --no-verify: the same credentials collect")

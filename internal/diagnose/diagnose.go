@@ -40,17 +40,18 @@ type Explanation struct {
 	Findings  []Finding `json:"findings"`
 	Trace     []Step    `json:"trace"`
 	// Viewer is the viewer request a live edge explanation is about (by
-	// X-Amz-Cf-Id, or simulated with explain --url, then with its query
-	// string); nil for a request
-	// made straight to S3, and in the doctor's output (which has its own
+	// X-Amz-Cf-Id, or simulated with explain --url): what edgegate
+	// explain simulates again to prove the fixes. Nil for a request made
+	// straight to S3, and in the doctor's output (which has its own
 	// method and url).
 	Viewer *ViewerRequest `json:"viewer,omitempty"`
 }
 
 // ViewerRequest identifies a viewer request well enough to simulate it
-// again: its method, its URL (scheme, Host as the viewer sent it, path;
-// no query string), and the distribution that routed it ("" when the
-// Host named none).
+// again: its method, its URL (scheme, Host as the viewer sent it, port
+// included, escaped path; the query string only for a simulated request:
+// the edge keeps none of a real one), and the distribution that routed
+// it ("" when the Host named none).
 type ViewerRequest struct {
 	Distribution string `json:"distribution,omitempty"`
 	Method       string `json:"method"`
