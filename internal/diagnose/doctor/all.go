@@ -12,7 +12,6 @@ import (
 	"github.com/edgegate/edgegate/internal/diagnose"
 	"github.com/edgegate/edgegate/internal/edge"
 	"github.com/edgegate/edgegate/internal/server"
-	"github.com/edgegate/edgegate/internal/world"
 )
 
 // Check is one path --all simulated: why it was chosen, and its result.
@@ -39,20 +38,11 @@ type AllReport struct {
 // error page; every failing one is diagnosed like Diagnose does, fixes
 // verified.
 func DiagnoseAll(ctx context.Context, b *bundle.Bundle) (*AllReport, error) {
-	if b == nil || b.DistributionConfig() == nil {
-		return nil, fmt.Errorf("%w: the bundle has no usable distribution (%s)", ErrBadInput, bundle.PathDistribution)
-	}
-	if err := checkOrigins(b); err != nil {
+	w, err := loadWorld(ctx, b)
+	if err != nil {
 		return nil, err
 	}
-	w, err := world.Build(ctx, b)
-	if err != nil {
-		return nil, fmt.Errorf("%w: loading the bundle: %v", ErrBadInput, err)
-	}
 	defer w.Close()
-	if w.Distribution == nil {
-		return nil, fmt.Errorf("%w: the bundle's distribution could not be loaded: %s", ErrBadInput, skipped(w))
-	}
 	rep := &AllReport{Distribution: w.Distribution.ID}
 	for _, p := range representativePaths(b, w.Distribution.Config) {
 		vr := server.ViewerRequest{URL: "https://" + w.Distribution.DomainName + p.path}

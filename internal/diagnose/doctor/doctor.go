@@ -51,9 +51,10 @@ var ErrBadInput = errors.New("bad input")
 // the key policy).
 const maxRounds = 4
 
-// Diagnose loads b into a world, simulates req through it and returns the
-// findings, each fix verified (Verify). ctx bounds the whole diagnosis.
-func Diagnose(ctx context.Context, b *bundle.Bundle, req Request) (*Result, error) {
+// loadWorld checks that b has a distribution whose origins its behaviors
+// name and loads it into a world; the caller closes it. Every error wraps
+// ErrBadInput except checkOrigins' own.
+func loadWorld(ctx context.Context, b *bundle.Bundle) (*world.World, error) {
 	if b == nil || b.DistributionConfig() == nil {
 		return nil, fmt.Errorf("%w: the bundle has no usable distribution (%s)", ErrBadInput, bundle.PathDistribution)
 	}
@@ -64,10 +65,22 @@ func Diagnose(ctx context.Context, b *bundle.Bundle, req Request) (*Result, erro
 	if err != nil {
 		return nil, fmt.Errorf("%w: loading the bundle: %v", ErrBadInput, err)
 	}
-	defer w.Close()
 	if w.Distribution == nil {
-		return nil, fmt.Errorf("%w: the bundle's distribution could not be loaded: %s", ErrBadInput, skipped(w))
+		err := fmt.Errorf("%w: the bundle's distribution could not be loaded: %s", ErrBadInput, skipped(w))
+		w.Close()
+		return nil, err
 	}
+	return w, nil
+}
+
+// Diagnose loads b into a world, simulates req through it and returns the
+// findings, each fix verified (Verify). ctx bounds the whole diagnosis.
+func Diagnose(ctx context.Context, b *bundle.Bundle, req Request) (*Result, error) {
+	w, err := loadWorld(ctx, b)
+	if err != nil {
+		return nil, err
+	}
+	defer w.Close()
 	vr, err := viewerRequest(w, req)
 	if err != nil {
 		return nil, err
