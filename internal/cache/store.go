@@ -44,6 +44,11 @@ type Config struct {
 	DiskThreshold int64
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Unstored are header names (canonical) left out of stored entries:
+	// the headers whoever serves a hit always sets itself (the edge's
+	// X-Cache, Age, Content-Length...), so that HeaderBlock can be sent
+	// as it is next to them.
+	Unstored []string
 }
 
 // Cache is the edge cache: entries by Key in two tiers, each bounded by
@@ -61,6 +66,8 @@ type Cache struct {
 	seq     uint64
 	// gens counts each distribution's invalidations (Generation).
 	gens map[string]uint64
+	// unstored is Config.Unstored.
+	unstored map[string]bool
 
 	hits, misses, evictions atomic.Int64
 }
@@ -104,7 +111,10 @@ func New(cfg Config) (*Cache, error) {
 		cfg.Now = time.Now
 	}
 	c := &Cache{dir: cfg.Dir, threshold: cfg.DiskThreshold, now: cfg.Now, entries: make(map[Key]*entry), seed: maphash.MakeSeed(),
-		gens: make(map[string]uint64)}
+		gens: make(map[string]uint64), unstored: make(map[string]bool)}
+	for _, k := range cfg.Unstored {
+		c.unstored[http.CanonicalHeaderKey(k)] = true
+	}
 	c.mem.init(max(cfg.MemoryBytes, 0), false)
 	c.disk.init(max(cfg.DiskBytes, 0), true)
 	if c.dir == "" {
@@ -134,13 +144,21 @@ func New(cfg Config) (*Cache, error) {
 // Now returns the cache's clock reading.
 func (c *Cache) Now() time.Time { return c.now() }
 
+// Unstored reports whether header name (canonical) is left out of
+// stored entries (Config.Unstored).
+func (c *Cache) Unstored(name string) bool { return c.unstored[name] }
+
 // Response is a response as the cache holds it: a stored entry (from
 // Get) or a recorded origin response (from Recorder.Finish). Its fields
 // must not be modified.
 type Response struct {
 	Status int
-	// Header is the response's header, without hop-by-hop headers.
-	Header http.Header
+	// header is the response's header, without hop-by-hop headers; for a
+	// stored entry it is decoded from block on first use (Header).
+	header     http.Header
+	block      []byte
+	decodeOnce sync.Once
+	key        Key // a stored entry's
 	// Size is the body's length.
 	Size int64
 	// Stored is when the response was fetched or last revalidated (the
@@ -157,6 +175,27 @@ type Response struct {
 	tmpName string   // tmp's name while it is still linked
 	refs    atomic.Int32
 }
+
+// Header returns the response's header, without hop-by-hop headers (and,
+// for a stored entry, without Config.Unstored). A stored entry's header
+// is decoded on the first call; the map is shared by every user of the
+// Response and must only be modified by the owner of a recorded
+// response before it is stored or shared.
+func (r *Response) Header() http.Header {
+	if r.block != nil {
+		r.decodeOnce.Do(func() { r.header = decodeHeader(r.block) })
+	}
+	return r.header
+}
+
+// Key returns a stored entry's key ("" for a recorded response).
+func (r *Response) Key() Key { return r.key }
+
+// HeaderBlock returns a stored entry's header as it is kept: lines
+// "Name: value\n", names in canonical form and sorted, values free of CR
+// and LF (they come from a parsed response); nil for a recorded
+// response. It must not be modified.
+func (r *Response) HeaderBlock() []byte { return r.block }
 
 // Fresh reports whether the response may be served without asking the
 // origin at now.
@@ -228,6 +267,19 @@ func (r *Response) Release() {
 func (c *Cache) Get(k Key) (*Response, bool) {
 	c.mu.Lock()
 	e, ok := c.entries[k]
+	return c.got(e, ok)
+}
+
+// GetBytes is Get with the key as bytes (AppendKey's), which it does
+// not keep.
+func (c *Cache) GetBytes(k []byte) (*Response, bool) {
+	c.mu.Lock()
+	e, ok := c.entries[Key(k)]
+	return c.got(e, ok)
+}
+
+// got completes Get with the lookup's result; c.mu is held.
+func (c *Cache) got(e *entry, ok bool) (*Response, bool) {
 	if !ok {
 		c.mu.Unlock()
 		c.misses.Add(1)
@@ -250,7 +302,7 @@ func (c *Cache) tierOf(e *entry) *tier {
 // responseOf materializes e (an entry, or a copy of one taken under c.mu).
 func (c *Cache) responseOf(e *entry) *Response {
 	r := &Response{
-		Status: int(e.status), Header: decodeHeader(e.data[:e.hdrLen]), Size: e.size,
+		Status: int(e.status), block: e.data[:e.hdrLen:e.hdrLen], Size: e.size, key: e.key,
 		Stored: time.Unix(0, e.stored), Expires: time.Unix(0, e.expires),
 		OriginRequestID: e.origin, Reason: e.reason,
 	}
@@ -291,7 +343,7 @@ func (c *Cache) PutIfGeneration(k Key, r *Response, expires time.Time, gen uint6
 
 // put is Put, with the generation check of PutIfGeneration when check.
 func (c *Cache) put(k Key, r *Response, expires time.Time, gen uint64, check bool) bool {
-	hdr := encodeHeader(r.Header, len(r.body))
+	hdr := c.encodeHeader(r.header, len(r.body))
 	e := &entry{
 		key: k, status: int16(r.Status), hdrLen: int32(len(hdr)), size: r.Size,
 		stored: r.Stored.UnixNano(), expires: expires.UnixNano(), origin: r.OriginRequestID, reason: r.Reason,
@@ -358,7 +410,7 @@ func (c *Cache) Refresh(k Key, h http.Header, expires time.Time) (*Response, boo
 	t := c.tierOf(e)
 	t.unlink(e)
 	body := e.data[e.hdrLen:]
-	hdr := encodeHeader(h, len(body))
+	hdr := c.encodeHeader(h, len(body))
 	e.data = append(hdr, body...)
 	e.hdrLen = int32(len(hdr))
 	e.stored, e.expires = c.now().UnixNano(), expires.UnixNano()
@@ -426,11 +478,16 @@ func (c *Cache) Stats() Stats {
 }
 
 // encodeHeader serializes h as "Name: value\n" lines, names sorted, in a
-// slice with room for extra more bytes (the body that follows).
-func encodeHeader(h http.Header, extra int) []byte {
+// slice with room for extra more bytes (the body that follows). Names of
+// Config.Unstored are left out, and so are lines a CR or LF would break
+// (a parsed response has none).
+func (c *Cache) encodeHeader(h http.Header, extra int) []byte {
 	names := make([]string, 0, len(h))
 	n := 0
 	for k, vs := range h {
+		if c.unstored[k] || strings.ContainsAny(k, "\r\n: ") {
+			continue
+		}
 		names = append(names, k)
 		for _, v := range vs {
 			n += len(k) + len(v) + 3
@@ -440,6 +497,9 @@ func encodeHeader(h http.Header, extra int) []byte {
 	b := make([]byte, 0, n+extra)
 	for _, k := range names {
 		for _, v := range h[k] {
+			if strings.ContainsAny(v, "\r\n") {
+				continue
+			}
 			b = append(b, k...)
 			b = append(b, ':', ' ')
 			b = append(b, v...)

@@ -39,6 +39,7 @@ type conn struct {
 	req    http.Request
 	url    url.URL
 	header http.Header
+	vals   []string // backing array of header's value slices
 	resp   response
 }
 

@@ -37,7 +37,13 @@ func (c *conn) parse(end int) (p parsed, take bool) {
 	}
 	h := c.header
 	clear(h)
-	vals := make([]string, nl-1)
+	// The value slices share one backing array, reused by the connection
+	// (cap 1 each: an append to one never writes into another).
+	if cap(c.vals) < nl-1 {
+		c.vals = make([]string, nl-1)
+	}
+	vals := c.vals[:nl-1]
+	clear(vals)
 	nv := 0
 	var host string
 	hosts := 0

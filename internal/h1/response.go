@@ -1,6 +1,7 @@
 package h1
 
 import (
+	"bytes"
 	"io"
 	"net"
 	"net/http"
@@ -254,20 +255,25 @@ func (w *response) sendHeader() {
 	if w.bodyOK && w.cl < 0 {
 		w.chunked = true
 	}
-	if !w.closeAfter {
-		if v, ok := w.h["Connection"]; ok {
-			for _, s := range v {
-				if strings.EqualFold(strings.TrimSpace(s), "close") {
-					w.closeAfter = true
-				}
-			}
-		}
-	}
+	w.noteConnectionClose()
 	if _, ok := w.h["Content-Type"]; !ok && bodyAllowed(w.status) && len(w.pending) > 0 {
 		w.h["Content-Type"] = []string{http.DetectContentType(w.pending)}
 	}
 	w.wbuf = appendStatusLine(w.wbuf, w.status)
 	w.wbuf = w.appendHeaderLines(w.wbuf, w.status, true)
+}
+
+// noteConnectionClose makes the connection close after the response
+// when the handler set Connection: close.
+func (w *response) noteConnectionClose() {
+	if w.closeAfter {
+		return
+	}
+	for _, s := range w.h["Connection"] {
+		if strings.EqualFold(strings.TrimSpace(s), "close") {
+			w.closeAfter = true
+		}
+	}
 }
 
 // appendHeaderLines appends the handler's header (what net/http would
@@ -388,3 +394,91 @@ func dateNow() string {
 	dateCache.Store(d)
 	return d.s
 }
+
+// RawHeaderWriter is implemented by this package's ResponseWriter (and
+// should be passed on by wrappers of it): a response whose header is
+// mostly ready-made lines, such as a cached object's stored header, is
+// written without building a header map.
+type RawHeaderWriter interface {
+	// WriteRawHeader is WriteHeader(status) with header lines a, then b,
+	// then Content-Length contentLength (for a status that allows a body;
+	// HEAD included) added to the Header map's entries. a and b hold
+	// "Name: value" lines, each ending in LF (or CRLF); the caller
+	// guarantees that the names are valid, canonical, not repeated across
+	// a, b and the map, and not Content-Length, Transfer-Encoding,
+	// Connection or Date, and that the values hold no CR or LF. The bytes
+	// are copied before it returns.
+	WriteRawHeader(status int, contentLength int64, a, b []byte)
+}
+
+// AddHeaderLines adds the "Name: value" lines of b (LF or CRLF ends) to h:
+// what a RawHeaderWriter's caller does on a writer that is not one.
+func AddHeaderLines(h http.Header, b []byte) {
+	for len(b) > 0 {
+		line := b
+		if i := bytesIndexByte(b, '\n'); i >= 0 {
+			line, b = b[:i], b[i+1:]
+		} else {
+			b = nil
+		}
+		if n := len(line); n > 0 && line[n-1] == '\r' {
+			line = line[:n-1]
+		}
+		k, v, ok := strings.Cut(string(line), ":")
+		if !ok {
+			continue
+		}
+		h[k] = append(h[k], trimOWS(v))
+	}
+}
+
+func (w *response) WriteRawHeader(status int, n int64, a, b []byte) {
+	if w.wroteHeader {
+		w.c.s.logf("h1: superfluous WriteRawHeader(%d) for %s %s", status, w.req.Method, w.req.URL.Path)
+		return
+	}
+	if status < 200 || status > 999 {
+		panic("h1: invalid WriteRawHeader code " + strconv.Itoa(status))
+	}
+	w.wroteHeader, w.sentHeader = true, true
+	w.status = status
+	w.bodyOK = bodyAllowed(status) && !w.head
+	w.cl = -1
+	if bodyAllowed(status) {
+		w.cl = n
+	}
+	w.noteConnectionClose()
+	w.wbuf = appendStatusLine(w.wbuf, status)
+	w.wbuf = appendLines(w.wbuf, a)
+	w.wbuf = appendLines(w.wbuf, b)
+	if w.cl >= 0 {
+		w.wbuf = append(w.wbuf, "Content-Length: "...)
+		w.wbuf = strconv.AppendInt(w.wbuf, w.cl, 10)
+		w.wbuf = append(w.wbuf, "\r\n"...)
+	}
+	delete(w.h, "Content-Length")
+	delete(w.h, "Transfer-Encoding")
+	w.wbuf = w.appendHeaderLines(w.wbuf, status, true)
+}
+
+// appendLines appends the non-empty lines of b, each ended with CRLF.
+func appendLines(dst, b []byte) []byte {
+	for len(b) > 0 {
+		line := b
+		if i := bytesIndexByte(b, '\n'); i >= 0 {
+			line, b = b[:i], b[i+1:]
+		} else {
+			b = nil
+		}
+		if n := len(line); n > 0 && line[n-1] == '\r' {
+			line = line[:n-1]
+		}
+		if len(line) > 0 {
+			dst = append(dst, line...)
+			dst = append(dst, "\r\n"...)
+		}
+	}
+	return dst
+}
+
+func bytesIndexByte(b []byte, c byte) int { return bytes.IndexByte(b, c) }
