@@ -180,8 +180,10 @@ var getHead = []string{"GET", "HEAD"}
 // allUpper reports whether every method of ms is upper case already.
 func allUpper(ms []string) bool {
 	for _, m := range ms {
-		if strings.ToUpper(m) != m {
-			return false
+		for i := 0; i < len(m); i++ {
+			if c := m[i]; 'a' <= c && c <= 'z' || c >= 0x80 {
+				return false
+			}
 		}
 	}
 	return true

@@ -31,6 +31,11 @@ type conn struct {
 	buf  []byte // read buffer: buf[r:w] read and not consumed
 	r, w int
 
+	// deadline is the read deadline set (zero: none), deadlineIdle
+	// whether it is an idle one (setReadDeadline).
+	deadline     time.Time
+	deadlineIdle bool
+
 	ctx    context.Context
 	cancel context.CancelFunc
 	remote string
@@ -119,7 +124,7 @@ func (c *conn) serve() {
 // -1 so that the connection is handed off.
 func (c *conn) readHeader(first bool) (end int, ok bool) {
 	scanned := c.r
-	deadlineSet := false
+	headerDeadline := false
 	for {
 		if i := bytes.Index(c.buf[scanned:c.w], crlfcrlf); i >= 0 {
 			return scanned + i + 4, true
@@ -139,42 +144,55 @@ func (c *conn) readHeader(first bool) (end int, ok bool) {
 			copy(nb, c.buf[:c.w])
 			c.buf = nb
 		}
-		now := time.Time{}
+		idle := c.w == c.r && !first
 		switch {
-		case c.w == c.r && !first:
+		case idle:
 			// Waiting for the next request's first byte.
 			c.state.Store(stateIdle)
 			if c.s.shutdown.Load() {
 				return 0, false
 			}
-			if c.s.IdleTimeout > 0 {
-				now = time.Now()
-				_ = c.rwc.SetReadDeadline(now.Add(c.s.IdleTimeout))
-				deadlineSet = true
-			} else if c.s.ReadHeaderTimeout > 0 {
-				_ = c.rwc.SetReadDeadline(time.Time{})
-			}
-		case !deadlineSet:
-			if c.s.ReadHeaderTimeout > 0 {
-				_ = c.rwc.SetReadDeadline(time.Now().Add(c.s.ReadHeaderTimeout))
-			}
-			deadlineSet = true
+			c.setReadDeadline(c.s.IdleTimeout, true)
+		case !headerDeadline:
+			// The request has started (or this is the connection's
+			// first): its header has ReadHeaderTimeout from now.
+			c.setReadDeadline(c.s.ReadHeaderTimeout, false)
+			headerDeadline = true
 		}
-		wasIdle := c.w == c.r && !first
 		n, err := c.rwc.Read(c.buf[c.w:])
 		c.state.Store(stateActive)
 		if n > 0 {
 			c.w += n
-			if wasIdle && c.s.ReadHeaderTimeout > 0 {
-				// The request started: its header has ReadHeaderTimeout.
-				_ = c.rwc.SetReadDeadline(time.Now().Add(c.s.ReadHeaderTimeout))
-			}
 			continue
 		}
 		if err != nil {
 			return 0, false
 		}
 	}
+}
+
+// deadlineSlack is how far a kept-alive connection's idle deadline may
+// lag behind IdleTimeout: setting a deadline has a cost, so while
+// requests keep coming the idle deadline is moved only once it is this
+// much older than wanted (the wait for a request is then between
+// IdleTimeout-deadlineSlack and IdleTimeout).
+const deadlineSlack = time.Second
+
+// setReadDeadline sets the read deadline d from now (none for d 0). An
+// idle deadline less than deadlineSlack older than wanted is kept.
+func (c *conn) setReadDeadline(d time.Duration, idle bool) {
+	var dl time.Time
+	if d > 0 {
+		dl = time.Now().Add(d)
+	}
+	if idle && c.deadlineIdle && !dl.IsZero() && !c.deadline.IsZero() && dl.Sub(c.deadline) < deadlineSlack {
+		return
+	}
+	if dl.IsZero() && c.deadline.IsZero() {
+		return
+	}
+	c.deadline, c.deadlineIdle = dl, idle
+	_ = c.rwc.SetReadDeadline(dl)
 }
 
 var crlfcrlf = []byte("\r\n\r\n")
@@ -204,6 +222,7 @@ func (c *conn) handOff() {
 		return
 	}
 	_ = c.rwc.SetReadDeadline(time.Time{})
+	c.deadline = time.Time{}
 	var pending []byte
 	if c.w > c.r {
 		pending = append([]byte(nil), c.buf[c.r:c.w]...)

@@ -117,7 +117,7 @@ func (w *response) Write(p []byte) (int, error) {
 			w.pending = append(w.pending, p...)
 			return len(p), nil
 		}
-		w.sendHeader()
+		w.sendHeader(p)
 		if len(w.pending) > 0 {
 			w.body(w.pending)
 			w.pending = w.pending[:0]
@@ -169,8 +169,9 @@ func (w *response) ReadFrom(src io.Reader) (int64, error) {
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)
 	}
-	if !w.sentHeader && w.cl >= 0 && w.bodyOK && isFile(src) {
-		w.sendHeader()
+	_, typed := w.h["Content-Type"]
+	if !w.sentHeader && w.cl >= 0 && w.bodyOK && (typed || w.sentHeader) && isFile(src) {
+		w.sendHeader(nil)
 		if !w.c.flush() {
 			return 0, w.c.resp.err
 		}
@@ -210,7 +211,7 @@ func (w *response) Flush() {
 		w.WriteHeader(http.StatusOK)
 	}
 	if !w.sentHeader {
-		w.sendHeader()
+		w.sendHeader(nil)
 		if len(w.pending) > 0 {
 			w.body(w.pending)
 			w.pending = w.pending[:0]
@@ -230,7 +231,7 @@ func (w *response) finish() {
 			w.cl = w.written
 			w.h["Content-Length"] = []string{strconv.FormatInt(w.written, 10)}
 		}
-		w.sendHeader()
+		w.sendHeader(nil)
 		if len(w.pending) > 0 {
 			w.body(w.pending)
 			w.pending = w.pending[:0]
@@ -250,14 +251,21 @@ func (w *response) finish() {
 
 // sendHeader appends the status line and header to the write buffer,
 // choosing the framing.
-func (w *response) sendHeader() {
+func (w *response) sendHeader(next []byte) {
 	w.sentHeader = true
 	if w.bodyOK && w.cl < 0 {
 		w.chunked = true
 	}
 	w.noteConnectionClose()
-	if _, ok := w.h["Content-Type"]; !ok && bodyAllowed(w.status) && len(w.pending) > 0 {
-		w.h["Content-Type"] = []string{http.DetectContentType(w.pending)}
+	if _, ok := w.h["Content-Type"]; !ok && bodyAllowed(w.status) {
+		// Sniffed from the first body bytes, as net/http does.
+		sniff := w.pending
+		if len(sniff) == 0 {
+			sniff = next
+		}
+		if len(sniff) > 0 {
+			w.h["Content-Type"] = []string{http.DetectContentType(sniff)}
+		}
 	}
 	w.wbuf = appendStatusLine(w.wbuf, w.status)
 	w.wbuf = w.appendHeaderLines(w.wbuf, w.status, true)
@@ -267,6 +275,10 @@ func (w *response) sendHeader() {
 // when the handler set Connection: close.
 func (w *response) noteConnectionClose() {
 	if w.closeAfter {
+		return
+	}
+	if w.c.s.shutdown.Load() {
+		w.closeAfter = true // the last response of a draining server
 		return
 	}
 	for _, s := range w.h["Connection"] {
