@@ -170,12 +170,21 @@ func (w *response) ReadFrom(src io.Reader) (int64, error) {
 		w.WriteHeader(http.StatusOK)
 	}
 	_, typed := w.h["Content-Type"]
-	if !w.sentHeader && w.cl >= 0 && w.bodyOK && (typed || w.sentHeader) && isFile(src) {
-		w.sendHeader(nil)
+	if w.cl >= 0 && w.bodyOK && !w.chunked && (typed || w.sentHeader) && len(w.pending) == 0 && isFile(src) {
+		if !w.sentHeader {
+			w.sendHeader(nil)
+		}
 		if !w.c.flush() {
 			return 0, w.c.resp.err
 		}
+		before := w.written
+		// One LimitedReader around the *os.File itself: what
+		// (*net.TCPConn).ReadFrom sends with sendfile.
 		lr := io.LimitedReader{R: src, N: w.cl - w.written}
+		if in, ok := src.(*io.LimitedReader); ok {
+			lr.R, lr.N = in.R, min(lr.N, in.N)
+			defer func() { in.N -= w.written - before }()
+		}
 		var n int64
 		var err error
 		if rf, ok := w.c.rwc.(io.ReaderFrom); ok {

@@ -459,3 +459,56 @@ func TestParseTarget(t *testing.T) {
 		}
 	}
 }
+
+// TestSendfileUsed checks that a file body after WriteRawHeader goes out
+// through the connection's ReadFrom with the *os.File itself (sendfile),
+// not through a copy: counted by a listener whose connections record it.
+func TestSendfileUsed(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "f")
+	data := strings.Repeat("x", 300_000)
+	if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var files []bool
+	s := &Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f, _ := os.Open(path)
+		defer f.Close()
+		w.(RawHeaderWriter).WriteRawHeader(200, int64(len(data)), []byte("Content-Type: a/b\n"), nil)
+		_, _ = io.CopyN(w, f, int64(len(data))) // wraps f in a LimitedReader
+	})}
+	client, server := net.Pipe()
+	rc := &readFromConn{Conn: server, files: &files}
+	c := s.newConn(rc)
+	s.init()
+	go c.serve()
+	go io.WriteString(client, req("GET", "edge.test", "/f"))
+	resp, err := http.ReadResponse(bufio.NewReader(client), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, int64(len(data))))
+	client.Close()
+	if string(b) != data {
+		t.Errorf("body: %d bytes", len(b))
+	}
+	if len(files) != 1 || !files[0] {
+		t.Errorf("ReadFrom calls with a file: %v", files)
+	}
+}
+
+// readFromConn records what its ReadFrom is given: true for a
+// LimitedReader around an *os.File (what sendfile takes).
+type readFromConn struct {
+	net.Conn
+	files *[]bool
+}
+
+func (c *readFromConn) ReadFrom(r io.Reader) (int64, error) {
+	lr, ok := r.(*io.LimitedReader)
+	isFile := false
+	if ok {
+		_, isFile = lr.R.(*os.File)
+	}
+	*c.files = append(*c.files, isFile)
+	return io.Copy(c.Conn, r)
+}
