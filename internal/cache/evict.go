@@ -115,7 +115,7 @@ func (c *Cache) evictOne(t *tier, keep *entry) bool {
 		}
 		t.small.pushFront(v, ch) // removeLocked takes it out again
 		c.removeLocked(v)
-		t.ghost.add(c.hash(v.key))
+		t.ghost.add(c.hash(v.key()))
 		c.evictions.Add(1)
 		return true
 	}
@@ -124,7 +124,7 @@ func (c *Cache) evictOne(t *tier, keep *entry) bool {
 		// Only the small queue's newest (keep) or nothing is left.
 		if s := t.small.back(); s != nil && s != keep {
 			c.removeLocked(s)
-			t.ghost.add(c.hash(s.key))
+			t.ghost.add(c.hash(s.key()))
 			c.evictions.Add(1)
 			return true
 		}

@@ -21,11 +21,11 @@ const (
 	DefaultDiskThreshold = 256 << 10
 )
 
-// entryOverhead approximates what an entry costs besides its key and
-// data: the entry struct, its map slot and queue links. It is counted
-// against the tier's bytes so that many tiny entries cannot exceed the
-// bound.
-const entryOverhead = 192
+// entryOverhead is what an entry costs besides its data and origin id:
+// the entry struct (96 bytes) and its share of the index map (about
+// 48). It is counted against the tier's bytes so that many tiny entries
+// cannot exceed the bound.
+const entryOverhead = 144
 
 // Config is what a Cache is built from.
 type Config struct {
@@ -72,25 +72,56 @@ type Cache struct {
 	hits, misses, evictions atomic.Int64
 }
 
-// entry is one cached response. Its headers are kept encoded, followed in
-// the same allocation by the body for the memory tier, to keep a small
-// entry small (BenchmarkEntryMemory).
+// entry is one cached response. Its key, the origin's error code, its
+// header (encoded) and, for the memory tier, its body are one immutable
+// string (data), so that a small entry costs one allocation besides the
+// struct (BenchmarkEntryMemory): the index map's key is a substring of
+// it, and a Response's header block and body are views of it (bytes.go).
 type entry struct {
-	key             Key
-	data            []byte // encoded header, then the body (memory tier)
-	hdrLen          int32
-	status          int16
-	freq            uint8  // S3-FIFO access count, 0–3
-	inMain          bool   // in the main queue (else the small one)
-	file            uint64 // disk tier file number, 0 in memory
+	data            string // key, reason, encoded header, body (memory tier)
+	origin          string // the origin request's id
+	prev, next      *entry
 	size            int64  // body length
 	stored, expires int64  // unix nanoseconds
-	origin, reason  string
-	prev, next      *entry
+	file            uint32 // disk tier file number, 0 in memory
+	keyLen          uint32 // data[:keyLen] is the key
+	hdrEnd          uint32 // data[keyLen+reasonLen:hdrEnd] is the header
+	reasonLen       uint16
+	status          int16
+	freq            uint8 // S3-FIFO access count, 0–3
+	inMain          bool  // in the main queue (else the small one)
 }
 
-func (e *entry) cost() int64 {
-	return entryOverhead + int64(len(e.key)+len(e.data)+len(e.origin)+len(e.reason))
+func (e *entry) key() Key       { return Key(e.data[:e.keyLen]) }
+func (e *entry) reason() string { return e.data[e.keyLen : e.keyLen+uint32(e.reasonLen)] }
+func (e *entry) header() string { return e.data[e.keyLen+uint32(e.reasonLen) : e.hdrEnd] }
+func (e *entry) body() string   { return e.data[e.hdrEnd:] }
+func (e *entry) cost() int64    { return entryOverhead + int64(len(e.data)+len(e.origin)) }
+
+// maxReason bounds the origin error code kept with an entry.
+const maxReason = 1 << 10
+
+// buildData lays out an entry's data: key, reason, h encoded (without
+// Config.Unstored), then body; hdrEnd is where the body starts. It is one
+// allocation of exactly the size needed.
+func (c *Cache) buildData(k Key, reason string, h http.Header, body []byte) (data string, hdrEnd int) {
+	if len(reason) > maxReason {
+		reason = reason[:maxReason]
+	}
+	names := c.headerNames(h)
+	n := len(k) + len(reason) + len(body)
+	for _, name := range names {
+		for _, v := range h[name] {
+			n += len(name) + len(v) + 3
+		}
+	}
+	b := make([]byte, 0, n)
+	b = append(b, k...)
+	b = append(b, reason...)
+	b = appendHeader(b, h, names)
+	hdrEnd = len(b)
+	b = append(b, body...)
+	return stringOf(b), hdrEnd
 }
 
 // New returns a cache as cfg says. The disk tier's directory is created
@@ -182,7 +213,7 @@ type Response struct {
 // Response and must only be modified by the owner of a recorded
 // response before it is stored or shared.
 func (r *Response) Header() http.Header {
-	if r.block != nil {
+	if r.key != "" { // a stored entry
 		r.decodeOnce.Do(func() { r.header = decodeHeader(r.block) })
 	}
 	return r.header
@@ -302,14 +333,14 @@ func (c *Cache) tierOf(e *entry) *tier {
 // responseOf materializes e (an entry, or a copy of one taken under c.mu).
 func (c *Cache) responseOf(e *entry) *Response {
 	r := &Response{
-		Status: int(e.status), block: e.data[:e.hdrLen:e.hdrLen], Size: e.size, key: e.key,
+		Status: int(e.status), block: bytesOf(e.header()), Size: e.size, key: e.key(),
 		Stored: time.Unix(0, e.stored), Expires: time.Unix(0, e.expires),
-		OriginRequestID: e.origin, Reason: e.reason,
+		OriginRequestID: e.origin, Reason: e.reason(),
 	}
 	if e.file != 0 {
-		r.path = c.filePath(e.file)
+		r.path = c.filePath(uint64(e.file))
 	} else {
-		r.body = e.data[e.hdrLen:]
+		r.body = bytesOf(e.body())
 	}
 	return r
 }
@@ -343,10 +374,18 @@ func (c *Cache) PutIfGeneration(k Key, r *Response, expires time.Time, gen uint6
 
 // put is Put, with the generation check of PutIfGeneration when check.
 func (c *Cache) put(k Key, r *Response, expires time.Time, gen uint64, check bool) bool {
-	hdr := c.encodeHeader(r.header, len(r.body))
+	if uint64(len(k)) >= 1<<32 {
+		return false
+	}
+	var body []byte
+	if r.tmp == nil {
+		body = r.body
+	}
+	data, hdrEnd := c.buildData(k, r.Reason, r.header, body)
 	e := &entry{
-		key: k, status: int16(r.Status), hdrLen: int32(len(hdr)), size: r.Size,
-		stored: r.Stored.UnixNano(), expires: expires.UnixNano(), origin: r.OriginRequestID, reason: r.Reason,
+		data: data, origin: r.OriginRequestID, keyLen: uint32(len(k)), hdrEnd: uint32(hdrEnd),
+		reasonLen: uint16(min(len(r.Reason), maxReason)), status: int16(r.Status), size: r.Size,
+		stored: r.Stored.UnixNano(), expires: expires.UnixNano(),
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -357,7 +396,6 @@ func (c *Cache) put(k Key, r *Response, expires time.Time, gen uint64, check boo
 		c.removeLocked(old)
 	}
 	if r.tmp == nil {
-		e.data = append(hdr, r.body...)
 		if c.mem.charge(e) > c.mem.limit {
 			return false
 		}
@@ -365,13 +403,12 @@ func (c *Cache) put(k Key, r *Response, expires time.Time, gen uint64, check boo
 		r.Expires = expires
 		return true
 	}
-	e.data = hdr
-	if r.tmpName == "" || c.disk.charge(e) > c.disk.limit {
+	if r.tmpName == "" || c.disk.charge(e) > c.disk.limit || c.seq+1 >= 1<<32 {
 		return false
 	}
 	c.seq++
-	e.file = c.seq
-	path := c.filePath(e.file)
+	e.file = uint32(c.seq)
+	path := c.filePath(uint64(e.file))
 	if err := os.Rename(r.tmpName, path); err != nil {
 		return false
 	}
@@ -381,18 +418,18 @@ func (c *Cache) put(k Key, r *Response, expires time.Time, gen uint64, check boo
 }
 
 func (c *Cache) insertLocked(e *entry, t *tier) {
-	c.entries[e.key] = e
-	t.insert(e, c.hash(e.key))
+	c.entries[e.key()] = e
+	t.insert(e, c.hash(e.key()))
 	for t.bytes() > t.limit && c.evictOne(t, e) {
 	}
 }
 
 // removeLocked drops e from the index and its tier, deleting its file.
 func (c *Cache) removeLocked(e *entry) {
-	delete(c.entries, e.key)
+	delete(c.entries, e.key())
 	c.tierOf(e).remove(e)
 	if e.file != 0 {
-		_ = os.Remove(c.filePath(e.file)) // open readers keep their descriptor
+		_ = os.Remove(c.filePath(uint64(e.file))) // open readers keep their descriptor
 	}
 }
 
@@ -409,10 +446,11 @@ func (c *Cache) Refresh(k Key, h http.Header, expires time.Time) (*Response, boo
 	}
 	t := c.tierOf(e)
 	t.unlink(e)
-	body := e.data[e.hdrLen:]
-	hdr := c.encodeHeader(h, len(body))
-	e.data = append(hdr, body...)
-	e.hdrLen = int32(len(hdr))
+	// New data (the index's key is a substring of the old one: re-keyed).
+	delete(c.entries, k)
+	data, hdrEnd := c.buildData(e.key(), e.reason(), h, bytesOf(e.body()))
+	e.data, e.hdrEnd = data, uint32(hdrEnd)
+	c.entries[e.key()] = e
 	e.stored, e.expires = c.now().UnixNano(), expires.UnixNano()
 	t.relink(e)
 	return c.responseOf(e), true
@@ -477,24 +515,24 @@ func (c *Cache) Stats() Stats {
 	}
 }
 
-// encodeHeader serializes h as "Name: value\n" lines, names sorted, in a
-// slice with room for extra more bytes (the body that follows). Names of
-// Config.Unstored are left out, and so are lines a CR or LF would break
-// (a parsed response has none).
-func (c *Cache) encodeHeader(h http.Header, extra int) []byte {
+// headerNames returns the names of h that are stored, sorted: not
+// Config.Unstored, nor names a CR, LF, colon or space would break (a
+// parsed response has none).
+func (c *Cache) headerNames(h http.Header) []string {
 	names := make([]string, 0, len(h))
-	n := 0
-	for k, vs := range h {
-		if c.unstored[k] || strings.ContainsAny(k, "\r\n: ") {
+	for k := range h {
+		if c.unstored[k] || k == "" || strings.ContainsAny(k, "\r\n: ") {
 			continue
 		}
 		names = append(names, k)
-		for _, v := range vs {
-			n += len(k) + len(v) + 3
-		}
 	}
 	slices.Sort(names)
-	b := make([]byte, 0, n+extra)
+	return names
+}
+
+// appendHeader appends the values of names in h as "Name: value\n"
+// lines, skipping values with a CR or LF.
+func appendHeader(b []byte, h http.Header, names []string) []byte {
 	for _, k := range names {
 		for _, v := range h[k] {
 			if strings.ContainsAny(v, "\r\n") {
@@ -507,6 +545,11 @@ func (c *Cache) encodeHeader(h http.Header, extra int) []byte {
 		}
 	}
 	return b
+}
+
+// encodeHeader serializes h as headerNames and appendHeader do.
+func (c *Cache) encodeHeader(h http.Header) []byte {
+	return appendHeader(nil, h, c.headerNames(h))
 }
 
 // decodeHeader is encodeHeader's inverse. It allocates little, as it runs

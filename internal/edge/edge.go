@@ -375,8 +375,10 @@ func (e *Edge) noteResult(out *Outcome, d *cloudfront.DistributionView, res resu
 	case res.hit:
 		l.origin, l.access = res.resp.OriginRequestID, "edge cache"
 		if res.resp.Status >= 400 {
+			// Copies: the entry's strings share one allocation with its
+			// body, which the link must not keep alive.
 			l.cached = &cachedError{
-				reason: res.resp.Reason, target: res.key.Target(),
+				reason: strings.Clone(res.resp.Reason), target: strings.Clone(res.key.Target()),
 				stored: res.resp.Stored, expires: res.resp.Expires,
 			}
 			if l.origin == "" {
