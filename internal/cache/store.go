@@ -112,7 +112,7 @@ func (c *Cache) buildData(k Key, reason string, h http.Header, body []byte) (dat
 	n := len(k) + len(reason) + len(body)
 	for _, name := range names {
 		for _, v := range h[name] {
-			n += len(name) + len(v) + 3
+			n += len(name) + len(v) + 4
 		}
 	}
 	b := make([]byte, 0, n)
@@ -187,7 +187,7 @@ type Response struct {
 	// header is the response's header, without hop-by-hop headers; for a
 	// stored entry it is decoded from block on first use (Header).
 	header     http.Header
-	block      []byte
+	hdr        string // a stored entry's encoded header
 	decodeOnce sync.Once
 	key        Key // a stored entry's
 	// Size is the body's length.
@@ -214,7 +214,7 @@ type Response struct {
 // response before it is stored or shared.
 func (r *Response) Header() http.Header {
 	if r.key != "" { // a stored entry
-		r.decodeOnce.Do(func() { r.header = decodeHeader(r.block) })
+		r.decodeOnce.Do(func() { r.header = decodeHeader(r.hdr) })
 	}
 	return r.header
 }
@@ -223,10 +223,10 @@ func (r *Response) Header() http.Header {
 func (r *Response) Key() Key { return r.key }
 
 // HeaderBlock returns a stored entry's header as it is kept: lines
-// "Name: value\n", names in canonical form and sorted, values free of CR
+// "Name: value\r\n" (as on the wire), names in canonical form and sorted, values free of CR
 // and LF (they come from a parsed response); nil for a recorded
 // response. It must not be modified.
-func (r *Response) HeaderBlock() []byte { return r.block }
+func (r *Response) HeaderBlock() []byte { return bytesOf(r.hdr) }
 
 // Fresh reports whether the response may be served without asking the
 // origin at now.
@@ -333,7 +333,7 @@ func (c *Cache) tierOf(e *entry) *tier {
 // responseOf materializes e (an entry, or a copy of one taken under c.mu).
 func (c *Cache) responseOf(e *entry) *Response {
 	r := &Response{
-		Status: int(e.status), block: bytesOf(e.header()), Size: e.size, key: e.key(),
+		Status: int(e.status), hdr: e.header(), Size: e.size, key: e.key(),
 		Stored: time.Unix(0, e.stored), Expires: time.Unix(0, e.expires),
 		OriginRequestID: e.origin, Reason: e.reason(),
 	}
@@ -530,8 +530,8 @@ func (c *Cache) headerNames(h http.Header) []string {
 	return names
 }
 
-// appendHeader appends the values of names in h as "Name: value\n"
-// lines, skipping values with a CR or LF.
+// appendHeader appends the values of names in h as "Name: value\r\n"
+// lines (as they go on the wire), skipping values with a CR or LF.
 func appendHeader(b []byte, h http.Header, names []string) []byte {
 	for _, k := range names {
 		for _, v := range h[k] {
@@ -541,7 +541,7 @@ func appendHeader(b []byte, h http.Header, names []string) []byte {
 			b = append(b, k...)
 			b = append(b, ':', ' ')
 			b = append(b, v...)
-			b = append(b, '\n')
+			b = append(b, '\r', '\n')
 		}
 	}
 	return b
@@ -552,20 +552,20 @@ func (c *Cache) encodeHeader(h http.Header) []byte {
 	return appendHeader(nil, h, c.headerNames(h))
 }
 
-// decodeHeader is encodeHeader's inverse. It allocates little, as it runs
-// on every hit: one string for the whole block (values and most names are
-// substrings of it; common names are interned), one backing array for
-// every value slice, and the map. Each value slice has capacity 1, so an
+// decodeHeader is encodeHeader's inverse. It allocates little: values
+// and most names are substrings of block (an entry's data; common names
+// are interned), every value slice shares one backing array, and the
+// map. Each value slice has capacity 1, so an
 // append to it never writes into the shared backing array.
-func decodeHeader(b []byte) http.Header {
-	n := bytes.Count(b, []byte{'\n'})
+func decodeHeader(block string) http.Header {
+	n := strings.Count(block, "\n")
 	h := make(http.Header, n)
-	block := string(b)
 	vals := make([]string, n)
 	i := 0
 	for len(block) > 0 && i < n {
 		line, rest, _ := strings.Cut(block, "\n")
 		block = rest
+		line = strings.TrimSuffix(line, "\r")
 		k, v, ok := strings.Cut(line, ": ")
 		if !ok {
 			continue

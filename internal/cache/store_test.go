@@ -356,7 +356,7 @@ func TestFlight(t *testing.T) {
 
 func TestHeaderEncoding(t *testing.T) {
 	h := http.Header{"B": {"2", "3"}, "A": {"x: y"}, "Empty": {""}}
-	got := decodeHeader((&Cache{}).encodeHeader(h))
+	got := decodeHeader(string((&Cache{}).encodeHeader(h)))
 	if len(got) != 3 || got.Get("A") != "x: y" || len(got["B"]) != 2 || got["B"][1] != "3" || got["Empty"][0] != "" {
 		t.Errorf("round trip: %v", got)
 	}

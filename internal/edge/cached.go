@@ -425,7 +425,7 @@ func (e *Edge) plainHit(w http.ResponseWriter, r *http.Request, res result, over
 	return block != nil && (bytes.HasPrefix(block, contentTypeLine[1:]) || bytes.Contains(block, contentTypeLine))
 }
 
-var contentTypeLine = []byte("\nContent-Type: ")
+var contentTypeLine = []byte("\nContent-Type: ") // after the previous line's CRLF
 
 // hitLinePool holds the buffers sendHit builds the edge's header lines in.
 var hitLinePool = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
@@ -447,13 +447,13 @@ func (e *Edge) sendHit(rw h1.RawHeaderWriter, w http.ResponseWriter, r *http.Req
 	bp := hitLinePool.Get().(*[]byte)
 	b := append((*bp)[:0], "X-Cache: "...)
 	b = append(b, xcache...)
-	b = append(b, '\n')
+	b = append(b, "\r\n"...)
 	b = append(b, e.hitLines...)
 	b = append(b, "X-Amz-Cf-Id: "...)
 	b = append(b, cfID...)
-	b = append(b, "\nAge: "...)
+	b = append(b, "\r\nAge: "...)
 	b = strconv.AppendInt(b, int64(resp.Age(e.cache.Now())/time.Second), 10)
-	b = append(b, '\n')
+	b = append(b, "\r\n"...)
 	rw.WriteRawHeader(http.StatusOK, resp.Size, resp.HeaderBlock(), b)
 	*bp = b
 	hitLinePool.Put(bp)

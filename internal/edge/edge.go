@@ -114,7 +114,7 @@ type Edge struct {
 	// header block can be written as it is (send).
 	rawHits bool
 	// hitLines are the fixed header lines of every hit but X-Cache:
-	// "Via: ...\nX-Amz-Cf-Pop: ...\n".
+	// "Via: ...\r\nX-Amz-Cf-Pop: ...\r\n".
 	hitLines string
 	flight   cache.Flight[result]
 	errorTTL time.Duration
@@ -154,7 +154,7 @@ func New(cfg Config) *Edge {
 	for _, k := range HitHeaders {
 		e.rawHits = e.rawHits && e.cache.Unstored(k)
 	}
-	e.hitLines = "Via: " + e.via + "\nX-Amz-Cf-Pop: " + Pop + "\n"
+	e.hitLines = "Via: " + e.via + "\r\nX-Amz-Cf-Pop: " + Pop + "\r\n"
 	if e.cf != nil {
 		e.cf.OnChange(func() { e.policyGen.Add(1) })
 	}

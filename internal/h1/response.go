@@ -424,11 +424,11 @@ type RawHeaderWriter interface {
 	// WriteRawHeader is WriteHeader(status) with header lines a, then b,
 	// then Content-Length contentLength (for a status that allows a body;
 	// HEAD included) added to the Header map's entries. a and b hold
-	// "Name: value" lines, each ending in LF (or CRLF); the caller
-	// guarantees that the names are valid, canonical, not repeated across
-	// a, b and the map, and not Content-Length, Transfer-Encoding,
-	// Connection or Date, and that the values hold no CR or LF. The bytes
-	// are copied before it returns.
+	// "Name: value\r\n" lines, copied as they are: the caller guarantees
+	// that every line ends with CRLF, that the names are valid,
+	// canonical, not repeated across a, b and the map, and not
+	// Content-Length, Transfer-Encoding, Connection or Date, and that the
+	// values hold no CR or LF. The bytes are copied before it returns.
 	WriteRawHeader(status int, contentLength int64, a, b []byte)
 }
 
@@ -470,8 +470,8 @@ func (w *response) WriteRawHeader(status int, n int64, a, b []byte) {
 	}
 	w.noteConnectionClose()
 	w.wbuf = appendStatusLine(w.wbuf, status)
-	w.wbuf = appendLines(w.wbuf, a)
-	w.wbuf = appendLines(w.wbuf, b)
+	w.wbuf = append(w.wbuf, a...)
+	w.wbuf = append(w.wbuf, b...)
 	if w.cl >= 0 {
 		w.wbuf = append(w.wbuf, "Content-Length: "...)
 		w.wbuf = strconv.AppendInt(w.wbuf, w.cl, 10)
@@ -480,26 +480,6 @@ func (w *response) WriteRawHeader(status int, n int64, a, b []byte) {
 	delete(w.h, "Content-Length")
 	delete(w.h, "Transfer-Encoding")
 	w.wbuf = w.appendHeaderLines(w.wbuf, status, true)
-}
-
-// appendLines appends the non-empty lines of b, each ended with CRLF.
-func appendLines(dst, b []byte) []byte {
-	for len(b) > 0 {
-		line := b
-		if i := bytesIndexByte(b, '\n'); i >= 0 {
-			line, b = b[:i], b[i+1:]
-		} else {
-			b = nil
-		}
-		if n := len(line); n > 0 && line[n-1] == '\r' {
-			line = line[:n-1]
-		}
-		if len(line) > 0 {
-			dst = append(dst, line...)
-			dst = append(dst, "\r\n"...)
-		}
-	}
-	return dst
 }
 
 func bytesIndexByte(b []byte, c byte) int { return bytes.IndexByte(b, c) }

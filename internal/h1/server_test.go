@@ -287,11 +287,11 @@ func TestFraming(t *testing.T) {
 			io.WriteString(w, "b")
 		}, "GET", 200, -1, true, "ab", false},
 		{"raw header", func(w http.ResponseWriter, r *http.Request) {
-			w.(RawHeaderWriter).WriteRawHeader(200, 5, []byte("Content-Type: text/x\nEtag: \"e\"\n"), []byte("X-Cache: Hit\r\n"))
+			w.(RawHeaderWriter).WriteRawHeader(200, 5, []byte("Content-Type: text/x\r\nEtag: \"e\"\r\n"), []byte("X-Cache: Hit\r\n"))
 			io.WriteString(w, "hello")
 		}, "GET", 200, 5, false, "hello", false},
 		{"raw header HEAD", func(w http.ResponseWriter, r *http.Request) {
-			w.(RawHeaderWriter).WriteRawHeader(200, 5, []byte("Content-Type: text/x\n"), nil)
+			w.(RawHeaderWriter).WriteRawHeader(200, 5, []byte("Content-Type: text/x\r\n"), nil)
 		}, "HEAD", 200, 5, false, "", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -473,7 +473,7 @@ func TestSendfileUsed(t *testing.T) {
 	s := &Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f, _ := os.Open(path)
 		defer f.Close()
-		w.(RawHeaderWriter).WriteRawHeader(200, int64(len(data)), []byte("Content-Type: a/b\n"), nil)
+		w.(RawHeaderWriter).WriteRawHeader(200, int64(len(data)), []byte("Content-Type: a/b\r\n"), nil)
 		_, _ = io.CopyN(w, f, int64(len(data))) // wraps f in a LimitedReader
 	})}
 	client, server := net.Pipe()

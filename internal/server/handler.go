@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/edgegate/edgegate/internal/awsapi"
-	"github.com/edgegate/edgegate/internal/h1"
 	"github.com/edgegate/edgegate/internal/cloudfront"
+	"github.com/edgegate/edgegate/internal/h1"
 	"github.com/edgegate/edgegate/internal/iam"
 	"github.com/edgegate/edgegate/internal/identity"
 	"github.com/edgegate/edgegate/internal/kms"
@@ -45,11 +45,11 @@ type statusWriter struct {
 // or, when that is not the writer or the header map is wanted
 // (mapHeader), adds the lines to the map and calls WriteHeader.
 func (w *statusWriter) WriteRawHeader(code int, n int64, a, b []byte) {
-	if w.status == 0 {
-		w.status = code
-		w.first = time.Now()
-	}
 	if rw, ok := w.ResponseWriter.(h1.RawHeaderWriter); ok && !w.mapHeader {
+		// Nothing reads the first byte's time without the map (logs).
+		if w.status == 0 {
+			w.status = code
+		}
 		rw.WriteRawHeader(code, n, a, b)
 		return
 	}
