@@ -88,7 +88,7 @@ func (t *tier) queueOf(e *entry) *queue {
 
 // insert adds a new entry whose key hashes to h.
 func (t *tier) insert(e *entry, h uint64) {
-	e.freq = 0
+	e.freq.Store(0)
 	e.inMain = t.ghost.take(h)
 	t.queueOf(e).pushFront(e, t.charge(e))
 }
@@ -108,8 +108,9 @@ func (c *Cache) evictOne(t *tier, keep *entry) bool {
 	if v := t.small.back(); v != nil && v != keep && (t.small.bytes > t.limit/10 || t.main.back() == nil) {
 		ch := t.charge(v)
 		t.small.remove(v, ch)
-		if v.freq > 1 {
-			v.freq, v.inMain = 0, true
+		if v.freq.Load() > 1 {
+			v.freq.Store(0)
+			v.inMain = true
 			t.main.pushFront(v, ch)
 			return true
 		}
@@ -130,10 +131,10 @@ func (c *Cache) evictOne(t *tier, keep *entry) bool {
 		}
 		return false
 	}
-	if v.freq > 0 {
+	if f := v.freq.Load(); f > 0 {
 		ch := t.charge(v)
 		t.main.remove(v, ch)
-		v.freq--
+		v.freq.Store(f - 1)
 		t.main.pushFront(v, ch)
 		return true
 	}

@@ -58,7 +58,9 @@ type Cache struct {
 	threshold int64
 	now       func() time.Time
 
-	mu      sync.Mutex
+	// mu guards the index and the entries; lookups (Get) share it, and
+	// count the access with an atomic add.
+	mu      sync.RWMutex
 	entries map[Key]*entry
 	seed    maphash.Seed
 	mem     tier
@@ -86,10 +88,10 @@ type entry struct {
 	file            uint32 // disk tier file number, 0 in memory
 	keyLen          uint32 // data[:keyLen] is the key
 	hdrEnd          uint32 // data[keyLen+reasonLen:hdrEnd] is the header
-	reasonLen       uint16
 	status          int16
-	freq            uint8 // S3-FIFO access count, 0–3
-	inMain          bool  // in the main queue (else the small one)
+	reasonLen       uint8
+	inMain          bool          // in the main queue (else the small one)
+	freq            atomic.Uint32 // S3-FIFO access count, 0–3 (Get adds under a read lock)
 }
 
 func (e *entry) key() Key       { return Key(e.data[:e.keyLen]) }
@@ -98,8 +100,9 @@ func (e *entry) header() string { return e.data[e.keyLen+uint32(e.reasonLen) : e
 func (e *entry) body() string   { return e.data[e.hdrEnd:] }
 func (e *entry) cost() int64    { return entryOverhead + int64(len(e.data)+len(e.origin)) }
 
-// maxReason bounds the origin error code kept with an entry.
-const maxReason = 1 << 10
+// maxReason bounds the origin error code kept with an entry (AWS's
+// codes are far shorter).
+const maxReason = 255
 
 // buildData lays out an entry's data: key, reason, h encoded (without
 // Config.Unstored), then body; hdrEnd is where the body starts. It is one
@@ -296,7 +299,7 @@ func (r *Response) Release() {
 // Get returns the entry for k, fresh or not (the caller revalidates or
 // serves stale), and counts the access for eviction.
 func (c *Cache) Get(k Key) (*Response, bool) {
-	c.mu.Lock()
+	c.mu.RLock()
 	e, ok := c.entries[k]
 	return c.got(e, ok)
 }
@@ -304,23 +307,25 @@ func (c *Cache) Get(k Key) (*Response, bool) {
 // GetBytes is Get with the key as bytes (AppendKey's), which it does
 // not keep.
 func (c *Cache) GetBytes(k []byte) (*Response, bool) {
-	c.mu.Lock()
+	c.mu.RLock()
 	e, ok := c.entries[Key(k)]
 	return c.got(e, ok)
 }
 
-// got completes Get with the lookup's result; c.mu is held.
+// got completes Get with the lookup's result; c.mu is read-locked, and
+// unlocked on return.
 func (c *Cache) got(e *entry, ok bool) (*Response, bool) {
 	if !ok {
-		c.mu.Unlock()
+		c.mu.RUnlock()
 		c.misses.Add(1)
 		return nil, false
 	}
-	e.freq = min(e.freq+1, 3)
-	snap := *e // data is never modified in place: decode outside the lock
-	c.mu.Unlock()
+	for f := e.freq.Load(); f < 3 && !e.freq.CompareAndSwap(f, f+1); f = e.freq.Load() {
+	}
+	r := c.responseOf(e) // the entry's fields change only under the write lock
+	c.mu.RUnlock()
 	c.hits.Add(1)
-	return c.responseOf(&snap), true
+	return r, true
 }
 
 func (c *Cache) tierOf(e *entry) *tier {
@@ -384,7 +389,7 @@ func (c *Cache) put(k Key, r *Response, expires time.Time, gen uint64, check boo
 	data, hdrEnd := c.buildData(k, r.Reason, r.header, body)
 	e := &entry{
 		data: data, origin: r.OriginRequestID, keyLen: uint32(len(k)), hdrEnd: uint32(hdrEnd),
-		reasonLen: uint16(min(len(r.Reason), maxReason)), status: int16(r.Status), size: r.Size,
+		reasonLen: uint8(min(len(r.Reason), maxReason)), status: int16(r.Status), size: r.Size,
 		stored: r.Stored.UnixNano(), expires: expires.UnixNano(),
 	}
 	c.mu.Lock()
