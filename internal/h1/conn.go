@@ -144,14 +144,17 @@ func (c *conn) readHeader(first bool) (end int, ok bool) {
 			copy(nb, c.buf[:c.w])
 			c.buf = nb
 		}
-		idle := c.w == c.r && !first
-		switch {
-		case idle:
-			// Waiting for the next request's first byte.
+		if c.w == c.r {
+			// Waiting for a request's first byte: idle for Shutdown (a
+			// connection opened and not used yet too, as a browser's
+			// preconnect).
 			c.state.Store(stateIdle)
 			if c.s.shutdown.Load() {
 				return 0, false
 			}
+		}
+		switch {
+		case c.w == c.r && !first:
 			c.setReadDeadline(c.s.IdleTimeout, true)
 		case !headerDeadline:
 			// The request has started (or this is the connection's

@@ -407,8 +407,14 @@ func TestShutdownDrains(t *testing.T) {
 		}
 		echo(w, r)
 	})
-	// An idle connection and one in the middle of a request.
+	// An idle connection, one opened and never used (a preconnect), and
+	// one in the middle of a request.
 	_, _, idleBR, _ := exchange(t, ts.addr, req("GET", "edge.test", "/1"), "GET")
+	unused, err := net.Dial("tcp", ts.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unused.Close()
 	c, err := net.Dial("tcp", ts.addr)
 	if err != nil {
 		t.Fatal(err)
@@ -424,6 +430,10 @@ func TestShutdownDrains(t *testing.T) {
 	}()
 	if _, err := idleBR.ReadByte(); err != io.EOF {
 		t.Errorf("idle connection during shutdown: %v, want EOF", err)
+	}
+	_ = unused.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := unused.Read(make([]byte, 1)); err != io.EOF {
+		t.Errorf("unused connection during shutdown: %v, want EOF", err)
 	}
 	select {
 	case err := <-shut:
