@@ -317,7 +317,7 @@ func (e *Edge) errorRule(d *cloudfront.DistributionView, status int) cache.Error
 // was evicted since the lookup. It also returns the X-Cache sent.
 func (e *Edge) send(w http.ResponseWriter, r *http.Request, res result, xcache, cfID string, override int) (int, string, error) {
 	resp := res.resp
-	if rw, ok := w.(h1.RawHeaderWriter); ok && e.plainHit(w, r, res, override) {
+	if rw, ok := h1.TakesRawHeader(w); ok && e.plainHit(w, r, res, override) {
 		return e.sendHit(rw, w, r, res, xcache, cfID)
 	}
 	// A body in memory is written with one Write, so that it leaves in the

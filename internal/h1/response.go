@@ -432,6 +432,28 @@ type RawHeaderWriter interface {
 	WriteRawHeader(status int, contentLength int64, a, b []byte)
 }
 
+// RawHeaderOK is what a wrapper that implements RawHeaderWriter but
+// passes it on only sometimes (else adding the lines to its header map)
+// also implements, so that a caller with a header map at hand uses
+// WriteHeader instead when the lines would not go out raw.
+type RawHeaderOK interface {
+	RawHeaderOK() bool
+}
+
+// TakesRawHeader reports whether w takes WriteRawHeader without a header
+// map: it implements RawHeaderWriter and, if it implements RawHeaderOK,
+// says yes.
+func TakesRawHeader(w http.ResponseWriter) (RawHeaderWriter, bool) {
+	rw, ok := w.(RawHeaderWriter)
+	if !ok {
+		return nil, false
+	}
+	if c, ok := w.(RawHeaderOK); ok && !c.RawHeaderOK() {
+		return nil, false
+	}
+	return rw, true
+}
+
 // AddHeaderLines adds the "Name: value" lines of b (LF or CRLF ends) to h:
 // what a RawHeaderWriter's caller does on a writer that is not one.
 func AddHeaderLines(h http.Header, b []byte) {

@@ -41,6 +41,13 @@ type statusWriter struct {
 	mapHeader bool
 }
 
+// RawHeaderOK reports whether WriteRawHeader goes out without a header
+// map (h1.RawHeaderOK).
+func (w *statusWriter) RawHeaderOK() bool {
+	_, ok := w.ResponseWriter.(h1.RawHeaderWriter)
+	return ok && !w.mapHeader
+}
+
 // WriteRawHeader passes a ready-made header on to internal/h1's writer,
 // or, when that is not the writer or the header map is wanted
 // (mapHeader), adds the lines to the map and calls WriteHeader.
