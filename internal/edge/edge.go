@@ -106,7 +106,7 @@ type Edge struct {
 	// via is the Via header value, fixed for the process as a single
 	// edge server's is: "1.1 <32 hex>.cloudfront.net (CloudFront)".
 	via   string
-	links *linkStore
+	links *shardedLinks
 
 	cache   *cache.Cache
 	caching bool // cache is the configured one, not a recorder-only stand-in
@@ -134,7 +134,7 @@ func New(cfg Config) *Edge {
 		cf: cfg.CloudFront, s3: cfg.S3, website: cfg.Website, traces: cfg.Traces, log: cfg.Logger,
 		reasonHeader: cfg.DenialReasonHeader,
 		via:          "1.1 " + hex.EncodeToString(b[:]) + ".cloudfront.net (CloudFront)",
-		links:        newLinkStore(cfg.LinkCapacity),
+		links:        newShardedLinks(cfg.LinkCapacity),
 		cache:        cfg.Cache,
 		caching:      cfg.Cache != nil,
 		errorTTL:     cfg.DefaultErrorCachingMinTTL,
