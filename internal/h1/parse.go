@@ -65,8 +65,10 @@ func (c *conn) parse(end int) (p parsed, take bool) {
 		}
 		switch key {
 		case "Host":
+			// net/http moves it to r.Host, out of the header map.
 			host = v
 			hosts++
+			continue
 		case "Content-Length":
 			if v != "0" {
 				return p, false
@@ -90,6 +92,13 @@ func (c *conn) parse(end int) (p parsed, take bool) {
 		vals[nv] = v
 		h[key] = vals[nv : nv+1 : nv+1]
 		nv++
+	}
+	// As net/http: Pragma: no-cache without Cache-Control also says
+	// Cache-Control: no-cache (RFC 7234 section 5.4).
+	if pr, ok := h["Pragma"]; ok && len(pr) > 0 && pr[0] == "no-cache" {
+		if _, ok := h["Cache-Control"]; !ok {
+			h["Cache-Control"] = []string{"no-cache"}
+		}
 	}
 	if hosts != 1 || !validHost(host) || (c.s.Take != nil && !c.s.Take(host, pathOf(target))) {
 		return p, false

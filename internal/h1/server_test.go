@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -47,7 +48,7 @@ func startTest(t *testing.T, edge http.HandlerFunc, opts ...func(*Server)) *test
 		Handler: edge,
 		Take: func(host, path string) bool {
 			h, _, _ := strings.Cut(host, ":")
-			return h == "edge.test" && !strings.HasPrefix(path, "/_own/")
+			return strings.EqualFold(h, "edge.test") && !strings.HasPrefix(path, "/_own/")
 		},
 		Fallback:          fallback,
 		ReadHeaderTimeout: 2 * time.Second,
@@ -521,4 +522,53 @@ func (c *readFromConn) ReadFrom(r io.Reader) (int64, error) {
 	}
 	*c.files = append(*c.files, isFile)
 	return io.Copy(c.Conn, r)
+}
+
+// TestSameRequestAsNetHTTP sends the same requests to a server that
+// takes them and to one that hands everything to net/http, and compares
+// what the handler sees.
+func TestSameRequestAsNetHTTP(t *testing.T) {
+	describe := func(w http.ResponseWriter, r *http.Request) {
+		var keys []string
+		for k, v := range r.Header {
+			keys = append(keys, fmt.Sprintf("%s=%q", k, v))
+		}
+		slices.Sort(keys)
+		fmt.Fprintf(w, "%s %q %q %q %q %q %s %d %v %v %q %v", r.Method, r.Host, r.RequestURI, r.URL.Path, r.URL.RawPath,
+			r.URL.RawQuery, r.Proto, r.ContentLength, r.Close, r.TLS != nil, keys, r.URL.ForceQuery)
+		if _, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); !ok {
+			fmt.Fprint(w, " no-local-addr")
+		}
+	}
+	h1srv := startTest(t, describe, func(s *Server) {
+		s.Fallback.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			t.Errorf("handed off: %s %s", r.Method, r.URL)
+		})
+	})
+	plain := startTest(t, describe, func(s *Server) {
+		s.Take = func(string, string) bool { return false }
+		s.Fallback.Handler = http.HandlerFunc(describe)
+	})
+	for _, raw := range []string{
+		req("GET", "edge.test", "/a/b.png"),
+		req("GET", "EDGE.test:8080", "/a%20b/c%2Fd?x=1&y=%20", "User-Agent: ua", "Accept: */*"),
+		req("HEAD", "edge.test", "/h?"),
+		req("GET", "edge.test", "/p", "Pragma: no-cache"),
+		req("GET", "edge.test", "/p", "Pragma: no-cache", "Cache-Control: max-age=1"),
+		req("GET", "edge.test", "/c", "Cookie: a=1", "Cookie: b=2", "x-lower-case: v", "X-Spaces:   padded   "),
+		req("OPTIONS", "edge.test", "/o", "Origin: https://x", "Access-Control-Request-Method: GET"),
+		req("GET", "edge.test", "/close", "Connection: close"),
+		req("DELETE", "edge.test", "/d", "Content-Length: 0"),
+		req("GET", "edge.test", "/a!b'c(d)*e#f"),
+	} {
+		method, _, _ := strings.Cut(raw, " ")
+		_, a, _, _ := exchange(t, h1srv.addr, raw, method)
+		_, b, _, _ := exchange(t, plain.addr, raw, method)
+		if method == "HEAD" {
+			continue // no body to compare
+		}
+		if a[0] != b[0] {
+			t.Errorf("%q:\nh1:       %s\nnet/http: %s", raw, a[0], b[0])
+		}
+	}
 }
