@@ -223,3 +223,25 @@ func BenchmarkGetHit(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkGetBytesHit is a memory-tier lookup by AppendKey's bytes: the
+// edge's hit path (no key string is built).
+func BenchmarkGetBytesHit(b *testing.B) {
+	c, _ := New(Config{})
+	req, _ := http.NewRequest("GET", "http://d.example/a/b.png", nil)
+	pol := KeyPolicy{Gzip: true, Brotli: true}
+	k := BuildKey("E1", "GET", "/a/b.png", req, pol)
+	rec := c.NewRecorder()
+	rec.Header().Set("Content-Type", "text/plain")
+	_, _ = rec.Write([]byte(strings.Repeat("x", 1024)))
+	r, _ := rec.Finish("R", "")
+	c.Put(k, r, time.Now().Add(time.Hour))
+	buf := make([]byte, 0, 128)
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = AppendKey(buf[:0], "E1", "GET", "/a/b.png", req, pol)
+		if _, ok := c.GetBytes(buf); !ok {
+			b.Fatal("miss")
+		}
+	}
+}

@@ -88,7 +88,7 @@ func (t *tier) queueOf(e *entry) *queue {
 
 // insert adds a new entry whose key hashes to h.
 func (t *tier) insert(e *entry, h uint64) {
-	e.freq = 0
+	e.freq.Store(0)
 	e.inMain = t.ghost.take(h)
 	t.queueOf(e).pushFront(e, t.charge(e))
 }
@@ -108,14 +108,15 @@ func (c *Cache) evictOne(t *tier, keep *entry) bool {
 	if v := t.small.back(); v != nil && v != keep && (t.small.bytes > t.limit/10 || t.main.back() == nil) {
 		ch := t.charge(v)
 		t.small.remove(v, ch)
-		if v.freq > 1 {
-			v.freq, v.inMain = 0, true
+		if v.freq.Load() > 1 {
+			v.freq.Store(0)
+			v.inMain = true
 			t.main.pushFront(v, ch)
 			return true
 		}
 		t.small.pushFront(v, ch) // removeLocked takes it out again
 		c.removeLocked(v)
-		t.ghost.add(c.hash(v.key))
+		t.ghost.add(c.hash(v.key()))
 		c.evictions.Add(1)
 		return true
 	}
@@ -124,16 +125,16 @@ func (c *Cache) evictOne(t *tier, keep *entry) bool {
 		// Only the small queue's newest (keep) or nothing is left.
 		if s := t.small.back(); s != nil && s != keep {
 			c.removeLocked(s)
-			t.ghost.add(c.hash(s.key))
+			t.ghost.add(c.hash(s.key()))
 			c.evictions.Add(1)
 			return true
 		}
 		return false
 	}
-	if v.freq > 0 {
+	if f := v.freq.Load(); f > 0 {
 		ch := t.charge(v)
 		t.main.remove(v, ch)
-		v.freq--
+		v.freq.Store(f - 1)
 		t.main.pushFront(v, ch)
 		return true
 	}

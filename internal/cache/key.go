@@ -125,20 +125,34 @@ const keySep = "\x00"
 // of the key only when it is OPTIONS (OPTIONS responses are cached apart
 // from GET/HEAD ones).
 func BuildKey(dist, method, path string, r *http.Request, p KeyPolicy) Key {
-	var b strings.Builder
-	b.Grow(len(dist) + len(path) + 16)
-	b.WriteString(dist)
-	b.WriteString(keySep)
-	b.WriteString(escapeKeyPath(path))
-	if q := FilterQuery(r.URL.RawQuery, p.QueryStrings); q != "" {
-		b.WriteByte('?')
-		b.WriteString(q)
+	return Key(AppendKey(make([]byte, 0, len(dist)+len(path)+16), dist, method, path, r, p))
+}
+
+// AppendKey appends BuildKey's key to dst, allocating nothing in the
+// common case (a plain path, no headers or cookies in the key), so that a
+// lookup (Cache.GetBytes) needs no key string.
+func AppendKey(dst []byte, dist, method, path string, r *http.Request, p KeyPolicy) []byte {
+	b := dst
+	b = append(b, dist...)
+	b = append(b, keySep...)
+	b = append(b, escapeKeyPath(path)...)
+	// (The common modes are handled here: passing the List as a
+	// Selector would allocate.)
+	if raw := r.URL.RawQuery; raw != "" && p.QueryStrings.Mode != None {
+		q := raw
+		if p.QueryStrings.Mode != All {
+			q = FilterQuery(raw, p.QueryStrings)
+		}
+		if q != "" {
+			b = append(b, '?')
+			b = append(b, q...)
+		}
 	}
-	b.WriteString(keySep)
+	b = append(b, keySep...)
 	if method == http.MethodOptions {
-		b.WriteString(method)
+		b = append(b, method...)
 	}
-	b.WriteString(keySep)
+	b = append(b, keySep...)
 	if p.Headers.Mode != None {
 		names := make([]string, 0, len(r.Header))
 		for k := range r.Header {
@@ -156,21 +170,23 @@ func BuildKey(dist, method, path string, r *http.Request, p KeyPolicy) Key {
 		}
 		slices.Sort(names)
 		for _, n := range names {
-			b.WriteString(n)
-			b.WriteByte(':')
+			b = append(b, n...)
+			b = append(b, ':')
 			if host && n == "host" {
-				b.WriteString(strings.ToLower(r.Host))
+				b = append(b, strings.ToLower(r.Host)...)
 			} else {
-				b.WriteString(strings.Join(r.Header.Values(n), ","))
+				b = append(b, strings.Join(r.Header.Values(n), ",")...)
 			}
-			b.WriteByte('\n')
+			b = append(b, '\n')
 		}
 	}
-	b.WriteString(keySep)
-	b.WriteString(FilterCookies(r.Header, p.Cookies))
-	b.WriteString(keySep)
-	b.WriteString(NormalizeAcceptEncoding(r.Header.Get("Accept-Encoding"), p.Gzip, p.Brotli))
-	return Key(b.String())
+	b = append(b, keySep...)
+	if p.Cookies.Mode != None {
+		b = append(b, FilterCookies(r.Header, p.Cookies)...)
+	}
+	b = append(b, keySep...)
+	b = append(b, NormalizeAcceptEncoding(r.Header.Get("Accept-Encoding"), p.Gzip, p.Brotli)...)
+	return b
 }
 
 // keyPathEscaper re-escapes the two characters of a decoded path that

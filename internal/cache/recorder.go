@@ -96,7 +96,7 @@ func (w *Recorder) Finish(originID, reason string) (*Response, error) {
 	}
 	h.Del("Date") // set when sent
 	now := w.c.now()
-	r := &Response{Status: w.status, Header: h, Size: w.size, Stored: now, Expires: now,
+	r := &Response{Status: w.status, header: h, Size: w.size, Stored: now, Expires: now,
 		OriginRequestID: originID, Reason: reason, body: w.buf}
 	r.refs.Store(1)
 	if w.file != nil {

@@ -21,11 +21,11 @@ const (
 	DefaultDiskThreshold = 256 << 10
 )
 
-// entryOverhead approximates what an entry costs besides its key and
-// data: the entry struct, its map slot and queue links. It is counted
-// against the tier's bytes so that many tiny entries cannot exceed the
-// bound.
-const entryOverhead = 192
+// entryOverhead is what an entry costs besides its data and origin id:
+// the entry struct (96 bytes) and its share of the index map (about
+// 48). It is counted against the tier's bytes so that many tiny entries
+// cannot exceed the bound.
+const entryOverhead = 144
 
 // Config is what a Cache is built from.
 type Config struct {
@@ -44,6 +44,11 @@ type Config struct {
 	DiskThreshold int64
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Unstored are header names (canonical) left out of stored entries:
+	// the headers whoever serves a hit always sets itself (the edge's
+	// X-Cache, Age, Content-Length...), so that HeaderBlock can be sent
+	// as it is next to them.
+	Unstored []string
 }
 
 // Cache is the edge cache: entries by Key in two tiers, each bounded by
@@ -53,7 +58,9 @@ type Cache struct {
 	threshold int64
 	now       func() time.Time
 
-	mu      sync.Mutex
+	// mu guards the index and the entries; lookups (Get) share it, and
+	// count the access with an atomic add.
+	mu      sync.RWMutex
 	entries map[Key]*entry
 	seed    maphash.Seed
 	mem     tier
@@ -61,29 +68,63 @@ type Cache struct {
 	seq     uint64
 	// gens counts each distribution's invalidations (Generation).
 	gens map[string]uint64
+	// unstored is Config.Unstored.
+	unstored map[string]bool
 
 	hits, misses, evictions atomic.Int64
 }
 
-// entry is one cached response. Its headers are kept encoded, followed in
-// the same allocation by the body for the memory tier, to keep a small
-// entry small (BenchmarkEntryMemory).
+// entry is one cached response. Its key, the origin's error code, its
+// header (encoded) and, for the memory tier, its body are one immutable
+// string (data), so that a small entry costs one allocation besides the
+// struct (BenchmarkEntryMemory): the index map's key is a substring of
+// it, and a Response's header block and body are views of it (bytes.go).
 type entry struct {
-	key             Key
-	data            []byte // encoded header, then the body (memory tier)
-	hdrLen          int32
-	status          int16
-	freq            uint8  // S3-FIFO access count, 0–3
-	inMain          bool   // in the main queue (else the small one)
-	file            uint64 // disk tier file number, 0 in memory
+	data            string // key, reason, encoded header, body (memory tier)
+	origin          string // the origin request's id
+	prev, next      *entry
 	size            int64  // body length
 	stored, expires int64  // unix nanoseconds
-	origin, reason  string
-	prev, next      *entry
+	file            uint32 // disk tier file number, 0 in memory
+	keyLen          uint32 // data[:keyLen] is the key
+	hdrEnd          uint32 // data[keyLen+reasonLen:hdrEnd] is the header
+	status          int16
+	reasonLen       uint8
+	inMain          bool          // in the main queue (else the small one)
+	freq            atomic.Uint32 // S3-FIFO access count, 0–3 (Get adds under a read lock)
 }
 
-func (e *entry) cost() int64 {
-	return entryOverhead + int64(len(e.key)+len(e.data)+len(e.origin)+len(e.reason))
+func (e *entry) key() Key       { return Key(e.data[:e.keyLen]) }
+func (e *entry) reason() string { return e.data[e.keyLen : e.keyLen+uint32(e.reasonLen)] }
+func (e *entry) header() string { return e.data[e.keyLen+uint32(e.reasonLen) : e.hdrEnd] }
+func (e *entry) body() string   { return e.data[e.hdrEnd:] }
+func (e *entry) cost() int64    { return entryOverhead + int64(len(e.data)+len(e.origin)) }
+
+// maxReason bounds the origin error code kept with an entry (AWS's
+// codes are far shorter).
+const maxReason = 255
+
+// buildData lays out an entry's data: key, reason, h encoded (without
+// Config.Unstored), then body; hdrEnd is where the body starts. It is one
+// allocation of exactly the size needed.
+func (c *Cache) buildData(k Key, reason string, h http.Header, body []byte) (data string, hdrEnd int) {
+	if len(reason) > maxReason {
+		reason = reason[:maxReason]
+	}
+	names := c.headerNames(h)
+	n := len(k) + len(reason) + len(body)
+	for _, name := range names {
+		for _, v := range h[name] {
+			n += len(name) + len(v) + 4
+		}
+	}
+	b := make([]byte, 0, n)
+	b = append(b, k...)
+	b = append(b, reason...)
+	b = appendHeader(b, h, names)
+	hdrEnd = len(b)
+	b = append(b, body...)
+	return stringOf(b), hdrEnd
 }
 
 // New returns a cache as cfg says. The disk tier's directory is created
@@ -104,7 +145,10 @@ func New(cfg Config) (*Cache, error) {
 		cfg.Now = time.Now
 	}
 	c := &Cache{dir: cfg.Dir, threshold: cfg.DiskThreshold, now: cfg.Now, entries: make(map[Key]*entry), seed: maphash.MakeSeed(),
-		gens: make(map[string]uint64)}
+		gens: make(map[string]uint64), unstored: make(map[string]bool)}
+	for _, k := range cfg.Unstored {
+		c.unstored[http.CanonicalHeaderKey(k)] = true
+	}
 	c.mem.init(max(cfg.MemoryBytes, 0), false)
 	c.disk.init(max(cfg.DiskBytes, 0), true)
 	if c.dir == "" {
@@ -134,13 +178,21 @@ func New(cfg Config) (*Cache, error) {
 // Now returns the cache's clock reading.
 func (c *Cache) Now() time.Time { return c.now() }
 
+// Unstored reports whether header name (canonical) is left out of
+// stored entries (Config.Unstored).
+func (c *Cache) Unstored(name string) bool { return c.unstored[name] }
+
 // Response is a response as the cache holds it: a stored entry (from
 // Get) or a recorded origin response (from Recorder.Finish). Its fields
 // must not be modified.
 type Response struct {
 	Status int
-	// Header is the response's header, without hop-by-hop headers.
-	Header http.Header
+	// header is the response's header, without hop-by-hop headers; for a
+	// stored entry it is decoded from block on first use (Header).
+	header     http.Header
+	hdr        string // a stored entry's encoded header
+	decodeOnce sync.Once
+	key        Key // a stored entry's
 	// Size is the body's length.
 	Size int64
 	// Stored is when the response was fetched or last revalidated (the
@@ -157,6 +209,27 @@ type Response struct {
 	tmpName string   // tmp's name while it is still linked
 	refs    atomic.Int32
 }
+
+// Header returns the response's header, without hop-by-hop headers (and,
+// for a stored entry, without Config.Unstored). A stored entry's header
+// is decoded on the first call; the map is shared by every user of the
+// Response and must only be modified by the owner of a recorded
+// response before it is stored or shared.
+func (r *Response) Header() http.Header {
+	if r.key != "" { // a stored entry
+		r.decodeOnce.Do(func() { r.header = decodeHeader(r.hdr) })
+	}
+	return r.header
+}
+
+// Key returns a stored entry's key ("" for a recorded response).
+func (r *Response) Key() Key { return r.key }
+
+// HeaderBlock returns a stored entry's header as it is kept: lines
+// "Name: value\r\n" (as on the wire), names in canonical form and sorted, values free of CR
+// and LF (they come from a parsed response); nil for a recorded
+// response. It must not be modified.
+func (r *Response) HeaderBlock() []byte { return bytesOf(r.hdr) }
 
 // Fresh reports whether the response may be served without asking the
 // origin at now.
@@ -226,18 +299,33 @@ func (r *Response) Release() {
 // Get returns the entry for k, fresh or not (the caller revalidates or
 // serves stale), and counts the access for eviction.
 func (c *Cache) Get(k Key) (*Response, bool) {
-	c.mu.Lock()
+	c.mu.RLock()
 	e, ok := c.entries[k]
+	return c.got(e, ok)
+}
+
+// GetBytes is Get with the key as bytes (AppendKey's), which it does
+// not keep.
+func (c *Cache) GetBytes(k []byte) (*Response, bool) {
+	c.mu.RLock()
+	e, ok := c.entries[Key(k)]
+	return c.got(e, ok)
+}
+
+// got completes Get with the lookup's result; c.mu is read-locked, and
+// unlocked on return.
+func (c *Cache) got(e *entry, ok bool) (*Response, bool) {
 	if !ok {
-		c.mu.Unlock()
+		c.mu.RUnlock()
 		c.misses.Add(1)
 		return nil, false
 	}
-	e.freq = min(e.freq+1, 3)
-	snap := *e // data is never modified in place: decode outside the lock
-	c.mu.Unlock()
+	for f := e.freq.Load(); f < 3 && !e.freq.CompareAndSwap(f, f+1); f = e.freq.Load() {
+	}
+	r := c.responseOf(e) // the entry's fields change only under the write lock
+	c.mu.RUnlock()
 	c.hits.Add(1)
-	return c.responseOf(&snap), true
+	return r, true
 }
 
 func (c *Cache) tierOf(e *entry) *tier {
@@ -250,14 +338,14 @@ func (c *Cache) tierOf(e *entry) *tier {
 // responseOf materializes e (an entry, or a copy of one taken under c.mu).
 func (c *Cache) responseOf(e *entry) *Response {
 	r := &Response{
-		Status: int(e.status), Header: decodeHeader(e.data[:e.hdrLen]), Size: e.size,
+		Status: int(e.status), hdr: e.header(), Size: e.size, key: e.key(),
 		Stored: time.Unix(0, e.stored), Expires: time.Unix(0, e.expires),
-		OriginRequestID: e.origin, Reason: e.reason,
+		OriginRequestID: e.origin, Reason: e.reason(),
 	}
 	if e.file != 0 {
-		r.path = c.filePath(e.file)
+		r.path = c.filePath(uint64(e.file))
 	} else {
-		r.body = e.data[e.hdrLen:]
+		r.body = bytesOf(e.body())
 	}
 	return r
 }
@@ -291,10 +379,18 @@ func (c *Cache) PutIfGeneration(k Key, r *Response, expires time.Time, gen uint6
 
 // put is Put, with the generation check of PutIfGeneration when check.
 func (c *Cache) put(k Key, r *Response, expires time.Time, gen uint64, check bool) bool {
-	hdr := encodeHeader(r.Header, len(r.body))
+	if uint64(len(k)) >= 1<<32 {
+		return false
+	}
+	var body []byte
+	if r.tmp == nil {
+		body = r.body
+	}
+	data, hdrEnd := c.buildData(k, r.Reason, r.header, body)
 	e := &entry{
-		key: k, status: int16(r.Status), hdrLen: int32(len(hdr)), size: r.Size,
-		stored: r.Stored.UnixNano(), expires: expires.UnixNano(), origin: r.OriginRequestID, reason: r.Reason,
+		data: data, origin: r.OriginRequestID, keyLen: uint32(len(k)), hdrEnd: uint32(hdrEnd),
+		reasonLen: uint8(min(len(r.Reason), maxReason)), status: int16(r.Status), size: r.Size,
+		stored: r.Stored.UnixNano(), expires: expires.UnixNano(),
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -305,7 +401,6 @@ func (c *Cache) put(k Key, r *Response, expires time.Time, gen uint64, check boo
 		c.removeLocked(old)
 	}
 	if r.tmp == nil {
-		e.data = append(hdr, r.body...)
 		if c.mem.charge(e) > c.mem.limit {
 			return false
 		}
@@ -313,13 +408,12 @@ func (c *Cache) put(k Key, r *Response, expires time.Time, gen uint64, check boo
 		r.Expires = expires
 		return true
 	}
-	e.data = hdr
-	if r.tmpName == "" || c.disk.charge(e) > c.disk.limit {
+	if r.tmpName == "" || c.disk.charge(e) > c.disk.limit || c.seq+1 >= 1<<32 {
 		return false
 	}
 	c.seq++
-	e.file = c.seq
-	path := c.filePath(e.file)
+	e.file = uint32(c.seq)
+	path := c.filePath(uint64(e.file))
 	if err := os.Rename(r.tmpName, path); err != nil {
 		return false
 	}
@@ -329,18 +423,18 @@ func (c *Cache) put(k Key, r *Response, expires time.Time, gen uint64, check boo
 }
 
 func (c *Cache) insertLocked(e *entry, t *tier) {
-	c.entries[e.key] = e
-	t.insert(e, c.hash(e.key))
+	c.entries[e.key()] = e
+	t.insert(e, c.hash(e.key()))
 	for t.bytes() > t.limit && c.evictOne(t, e) {
 	}
 }
 
 // removeLocked drops e from the index and its tier, deleting its file.
 func (c *Cache) removeLocked(e *entry) {
-	delete(c.entries, e.key)
+	delete(c.entries, e.key())
 	c.tierOf(e).remove(e)
 	if e.file != 0 {
-		_ = os.Remove(c.filePath(e.file)) // open readers keep their descriptor
+		_ = os.Remove(c.filePath(uint64(e.file))) // open readers keep their descriptor
 	}
 }
 
@@ -357,10 +451,11 @@ func (c *Cache) Refresh(k Key, h http.Header, expires time.Time) (*Response, boo
 	}
 	t := c.tierOf(e)
 	t.unlink(e)
-	body := e.data[e.hdrLen:]
-	hdr := encodeHeader(h, len(body))
-	e.data = append(hdr, body...)
-	e.hdrLen = int32(len(hdr))
+	// New data (the index's key is a substring of the old one: re-keyed).
+	delete(c.entries, k)
+	data, hdrEnd := c.buildData(e.key(), e.reason(), h, bytesOf(e.body()))
+	e.data, e.hdrEnd = data, uint32(hdrEnd)
+	c.entries[e.key()] = e
 	e.stored, e.expires = c.now().UnixNano(), expires.UnixNano()
 	t.relink(e)
 	return c.responseOf(e), true
@@ -425,44 +520,57 @@ func (c *Cache) Stats() Stats {
 	}
 }
 
-// encodeHeader serializes h as "Name: value\n" lines, names sorted, in a
-// slice with room for extra more bytes (the body that follows).
-func encodeHeader(h http.Header, extra int) []byte {
+// headerNames returns the names of h that are stored, sorted: not
+// Config.Unstored, nor names a CR, LF, colon or space would break (a
+// parsed response has none).
+func (c *Cache) headerNames(h http.Header) []string {
 	names := make([]string, 0, len(h))
-	n := 0
-	for k, vs := range h {
-		names = append(names, k)
-		for _, v := range vs {
-			n += len(k) + len(v) + 3
+	for k := range h {
+		if c.unstored[k] || k == "" || strings.ContainsAny(k, "\r\n: ") {
+			continue
 		}
+		names = append(names, k)
 	}
 	slices.Sort(names)
-	b := make([]byte, 0, n+extra)
+	return names
+}
+
+// appendHeader appends the values of names in h as "Name: value\r\n"
+// lines (as they go on the wire), skipping values with a CR or LF.
+func appendHeader(b []byte, h http.Header, names []string) []byte {
 	for _, k := range names {
 		for _, v := range h[k] {
+			if strings.ContainsAny(v, "\r\n") {
+				continue
+			}
 			b = append(b, k...)
 			b = append(b, ':', ' ')
 			b = append(b, v...)
-			b = append(b, '\n')
+			b = append(b, '\r', '\n')
 		}
 	}
 	return b
 }
 
-// decodeHeader is encodeHeader's inverse. It allocates little, as it runs
-// on every hit: one string for the whole block (values and most names are
-// substrings of it; common names are interned), one backing array for
-// every value slice, and the map. Each value slice has capacity 1, so an
+// encodeHeader serializes h as headerNames and appendHeader do.
+func (c *Cache) encodeHeader(h http.Header) []byte {
+	return appendHeader(nil, h, c.headerNames(h))
+}
+
+// decodeHeader is encodeHeader's inverse. It allocates little: values
+// and most names are substrings of block (an entry's data; common names
+// are interned), every value slice shares one backing array, and the
+// map. Each value slice has capacity 1, so an
 // append to it never writes into the shared backing array.
-func decodeHeader(b []byte) http.Header {
-	n := bytes.Count(b, []byte{'\n'})
+func decodeHeader(block string) http.Header {
+	n := strings.Count(block, "\n")
 	h := make(http.Header, n)
-	block := string(b)
 	vals := make([]string, n)
 	i := 0
 	for len(block) > 0 && i < n {
 		line, rest, _ := strings.Cut(block, "\n")
 		block = rest
+		line = strings.TrimSuffix(line, "\r")
 		k, v, ok := strings.Cut(line, ": ")
 		if !ok {
 			continue

@@ -1,13 +1,17 @@
 package edge
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/edgegate/edgegate/internal/h1"
 
 	"github.com/edgegate/edgegate/internal/awsapi"
 	"github.com/edgegate/edgegate/internal/cache"
@@ -68,8 +72,19 @@ func (e *Edge) obtain(r *http.Request, d *cloudfront.DistributionView, b Behavio
 	if r.Method == http.MethodOptions {
 		method = http.MethodOptions
 	}
-	key := cache.BuildKey(d.ID, method, path, r, pol.key)
-	if ent, ok := e.cache.Get(key); ok && ent.Fresh(e.cache.Now()) {
+	// The lookup needs no key string: a hit's key is its entry's.
+	kb := keyBufPool.Get().(*[]byte)
+	kbuf := cache.AppendKey((*kb)[:0], d.ID, method, path, r, pol.key)
+	ent, found := e.cache.GetBytes(kbuf)
+	var key cache.Key
+	if found {
+		key = ent.Key()
+	} else {
+		key = cache.Key(kbuf)
+	}
+	*kb = kbuf
+	keyBufPool.Put(kb)
+	if found && ent.Fresh(e.cache.Now()) {
 		return hitResult(key, ent)
 	}
 	if r.Method == http.MethodHead {
@@ -96,6 +111,9 @@ func (e *Edge) obtain(r *http.Request, d *cloudfront.DistributionView, b Behavio
 	}
 	return res
 }
+
+// keyBufPool holds the buffers cache keys are built in (obtain).
+var keyBufPool = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
 
 func hitResult(key cache.Key, ent *cache.Response) result {
 	return result{resp: ent, key: key, whole: true, hit: true, xcache: hitXCache(ent.Status)}
@@ -135,10 +153,10 @@ func (e *Edge) fetch(r *http.Request, d *cloudfront.DistributionView, o *cloudfr
 	}
 	validators := http.Header{}
 	if stale != nil && stale.Status < 400 {
-		if et := stale.Header.Get("ETag"); et != "" {
+		if et := stale.Header().Get("ETag"); et != "" {
 			validators.Set("If-None-Match", et)
 		}
-		if lm := stale.Header.Get("Last-Modified"); lm != "" {
+		if lm := stale.Header().Get("Last-Modified"); lm != "" {
 			validators.Set("If-Modified-Since", lm)
 		}
 	}
@@ -196,7 +214,7 @@ func (e *Edge) fetch(r *http.Request, d *cloudfront.DistributionView, o *cloudfr
 		// caches the Set-Cookie headers with the object returned from the
 		// origin, and sends those Set-Cookie headers to viewers on all
 		// cache hits."
-		resp.Header.Del("Set-Cookie")
+		resp.Header().Del("Set-Cookie")
 	}
 	res.resp, res.xcache = resp, xCacheFor(resp.Status)
 	if !forCache {
@@ -206,8 +224,8 @@ func (e *Edge) fetch(r *http.Request, d *cloudfront.DistributionView, o *cloudfr
 	now := e.cache.Now()
 	switch {
 	case resp.Status == http.StatusNotModified && stale != nil:
-		h := stale.Header.Clone()
-		for k, v := range resp.Header {
+		h := stale.Header().Clone()
+		for k, v := range resp.Header() {
 			switch k {
 			case "Content-Length", "Content-Type", "Content-Encoding", "Content-Range":
 			default:
@@ -261,12 +279,12 @@ func (e *Edge) ttlFor(d *cloudfront.DistributionView, pol cachePolicy, resp *cac
 	if !cache.Cacheable(resp.Status) {
 		return 0, false
 	}
-	dir := cache.ParseDirectives(resp.Header)
+	dir := cache.ParseDirectives(resp.Header())
 	if resp.Status >= 400 {
 		return cache.ErrorTTL(resp.Status, e.errorRule(d, resp.Status), pol.ttl.Max, dir, now)
 	}
 	ttl, ok := cache.TTL(pol.ttl, dir, now)
-	if ok && ttl == 0 && resp.Header.Get("ETag") == "" && resp.Header.Get("Last-Modified") == "" {
+	if ok && ttl == 0 && resp.Header().Get("ETag") == "" && resp.Header().Get("Last-Modified") == "" {
 		return 0, false
 	}
 	return ttl, ok
@@ -296,9 +314,12 @@ func (e *Edge) errorRule(d *cloudfront.DistributionView, status int) cache.Error
 // whole object it answers the viewer's conditional headers (304) and
 // Range (206, or S3's 416 InvalidRange) itself. It returns the status
 // sent, or cache.ErrGone, before writing anything, when the entry's body
-// was evicted since the lookup.
-func (e *Edge) send(w http.ResponseWriter, r *http.Request, res result, xcache, cfID string, override int) (int, error) {
+// was evicted since the lookup. It also returns the X-Cache sent.
+func (e *Edge) send(w http.ResponseWriter, r *http.Request, res result, xcache, cfID string, override int) (int, string, error) {
 	resp := res.resp
+	if rw, ok := h1.TakesRawHeader(w); ok && e.plainHit(w, r, res, override) {
+		return e.sendHit(rw, w, r, res, xcache, cfID)
+	}
 	// A body in memory is written with one Write, so that it leaves in the
 	// same write as the headers; a body in a file is copied from the file
 	// (sendfile).
@@ -307,12 +328,12 @@ func (e *Edge) send(w http.ResponseWriter, r *http.Request, res result, xcache, 
 	if !inMemory {
 		var err error
 		if body, err = resp.Open(); err != nil {
-			return 0, err
+			return 0, "", err
 		}
 		defer body.Close()
 	}
 	h := w.Header()
-	for k, v := range resp.Header {
+	for k, v := range resp.Header() {
 		// Shared read-only: the decoded header's slices have capacity 1
 		// (cache.decodeHeader), and the edge only replaces values (Set,
 		// Del), never writes into them.
@@ -324,7 +345,7 @@ func (e *Edge) send(w http.ResponseWriter, r *http.Request, res result, xcache, 
 		h.Set("Age", strconv.FormatInt(int64(resp.Age(e.cache.Now())/time.Second), 10))
 	}
 	if res.hit && status >= 400 && e.reasonHeader {
-		orig := resp.Header.Get("X-Edgegate-Denial-Reason")
+		orig := resp.Header().Get("X-Edgegate-Denial-Reason")
 		if orig == "" {
 			orig = resp.Reason
 		}
@@ -332,12 +353,12 @@ func (e *Edge) send(w http.ResponseWriter, r *http.Request, res result, xcache, 
 	}
 	start, n := int64(0), resp.Size
 	if res.whole && status == http.StatusOK && override == 0 {
-		if notModified(r.Header, resp.Header) {
+		if notModified(r.Header, resp.Header()) {
 			for _, k := range []string{"Content-Length", "Content-Type", "Content-Encoding", "Content-Range", "Accept-Ranges"} {
 				h.Del(k)
 			}
 			w.WriteHeader(http.StatusNotModified)
-			return http.StatusNotModified, nil
+			return http.StatusNotModified, h.Get("X-Cache"), nil
 		}
 		if rg := r.Header.Get("Range"); rg != "" && r.Method == http.MethodGet {
 			s, l, ok, satisfiable := parseRange(rg, resp.Size)
@@ -350,7 +371,7 @@ func (e *Edge) send(w http.ResponseWriter, r *http.Request, res result, xcache, 
 					WithHeader("Content-Range", "bytes */"+strconv.FormatInt(resp.Size, 10))
 				h.Set("Content-Type", "application/xml")
 				s3.WriteError(w, r, awsapi.NewRequestID(), ae)
-				return http.StatusRequestedRangeNotSatisfiable, nil
+				return http.StatusRequestedRangeNotSatisfiable, h.Get("X-Cache"), nil
 			case ok:
 				start, n, status = s, l, http.StatusPartialContent
 				h.Set("Content-Range", "bytes "+strconv.FormatInt(s, 10)+"-"+strconv.FormatInt(s+l-1, 10)+"/"+strconv.FormatInt(resp.Size, 10))
@@ -366,21 +387,85 @@ func (e *Edge) send(w http.ResponseWriter, r *http.Request, res result, xcache, 
 	}
 	w.WriteHeader(status)
 	if r.Method == http.MethodHead || n == 0 {
-		return status, nil
+		return status, h.Get("X-Cache"), nil
 	}
 	if inMemory {
 		if start+n <= int64(len(mem)) {
 			_, _ = w.Write(mem[start : start+n])
 		}
-		return status, nil
+		return status, h.Get("X-Cache"), nil
 	}
 	if start > 0 {
 		if _, err := body.Seek(start, io.SeekStart); err != nil {
-			return status, nil
+			return status, h.Get("X-Cache"), nil
 		}
 	}
 	_, _ = io.CopyN(w, body, n) // an *os.File body goes out with sendfile
-	return status, nil
+	return status, h.Get("X-Cache"), nil
+}
+
+// plainHit reports whether res can go out through sendHit: a stored 200
+// sent whole (no custom error code, no conditional or Range header to
+// answer) whose stored header block holds none of the headers the edge
+// sets (rawHits) and a Content-Type (else net/http would sniff one), to a
+// writer with nothing in its header map yet.
+func (e *Edge) plainHit(w http.ResponseWriter, r *http.Request, res result, override int) bool {
+	resp := res.resp
+	if !e.rawHits || !res.hit || !res.whole || override != 0 || resp.Status != http.StatusOK || len(w.Header()) != 0 {
+		return false
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return false
+	}
+	h := r.Header
+	if h["If-None-Match"] != nil || h["If-Modified-Since"] != nil || h["Range"] != nil {
+		return false
+	}
+	block := resp.HeaderBlock()
+	return block != nil && (bytes.HasPrefix(block, contentTypeLine[1:]) || bytes.Contains(block, contentTypeLine))
+}
+
+var contentTypeLine = []byte("\nContent-Type: ") // after the previous line's CRLF
+
+// hitLinePool holds the buffers sendHit builds the edge's header lines in.
+var hitLinePool = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
+
+// sendHit sends a plainHit: the stored header block as it is, the edge's
+// headers (X-Cache, Via, X-Amz-Cf-Pop, X-Amz-Cf-Id, Age) and the body,
+// without a header map: the same response send builds with one.
+func (e *Edge) sendHit(rw h1.RawHeaderWriter, w http.ResponseWriter, r *http.Request, res result, xcache, cfID string) (int, string, error) {
+	resp := res.resp
+	mem, inMemory := resp.Bytes()
+	var body io.ReadSeekCloser
+	if !inMemory {
+		var err error
+		if body, err = resp.Open(); err != nil {
+			return 0, "", err
+		}
+		defer body.Close()
+	}
+	bp := hitLinePool.Get().(*[]byte)
+	b := append((*bp)[:0], "X-Cache: "...)
+	b = append(b, xcache...)
+	b = append(b, "\r\n"...)
+	b = append(b, e.hitLines...)
+	b = append(b, "X-Amz-Cf-Id: "...)
+	b = append(b, cfID...)
+	b = append(b, "\r\nAge: "...)
+	b = strconv.AppendInt(b, int64(resp.Age(e.cache.Now())/time.Second), 10)
+	b = append(b, "\r\n"...)
+	rw.WriteRawHeader(http.StatusOK, resp.Size, resp.HeaderBlock(), b)
+	*bp = b
+	hitLinePool.Put(bp)
+	if r.Method == http.MethodHead || resp.Size == 0 {
+		return http.StatusOK, xcache, nil
+	}
+	if inMemory {
+		_, _ = w.Write(mem)
+		return http.StatusOK, xcache, nil
+	}
+	_, _ = io.CopyN(w, body, resp.Size) // an *os.File body goes out with sendfile
+	return http.StatusOK, xcache, nil
 }
 
 // notModified evaluates a viewer's If-None-Match (weak comparison, "*")

@@ -17,8 +17,10 @@ package edge
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"log/slog"
+	mrand "math/rand/v2"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -90,18 +92,30 @@ type Edge struct {
 	transports sync.Map
 	// policies memoizes resolved cache policies (policyFor); policyGen
 	// is bumped on every control-plane change, which retires them.
-	policies     sync.Map
-	policyGen    atomic.Uint64
+	policies  sync.Map
+	policyGen atomic.Uint64
+	// routes memoizes Route by Host (routeMemo), nroutes counts them;
+	// origins memoizes ClassifyOrigin by origin domain name.
+	routes       sync.Map
+	nroutes      atomic.Int64
+	origins      sync.Map
+	norigins     atomic.Int64
 	traces       *traces.Store
 	log          *slog.Logger
 	reasonHeader bool
 	// via is the Via header value, fixed for the process as a single
 	// edge server's is: "1.1 <32 hex>.cloudfront.net (CloudFront)".
 	via   string
-	links *linkStore
+	links *shardedLinks
 
-	cache    *cache.Cache
-	caching  bool // cache is the configured one, not a recorder-only stand-in
+	cache   *cache.Cache
+	caching bool // cache is the configured one, not a recorder-only stand-in
+	// rawHits: the cache stores none of HitHeaders, so a hit's stored
+	// header block can be written as it is (send).
+	rawHits bool
+	// hitLines are the fixed header lines of every hit but X-Cache:
+	// "Via: ...\r\nX-Amz-Cf-Pop: ...\r\n".
+	hitLines string
 	flight   cache.Flight[result]
 	errorTTL time.Duration
 	// originFetches counts the origin requests made for the cache (misses
@@ -120,7 +134,7 @@ func New(cfg Config) *Edge {
 		cf: cfg.CloudFront, s3: cfg.S3, website: cfg.Website, traces: cfg.Traces, log: cfg.Logger,
 		reasonHeader: cfg.DenialReasonHeader,
 		via:          "1.1 " + hex.EncodeToString(b[:]) + ".cloudfront.net (CloudFront)",
-		links:        newLinkStore(cfg.LinkCapacity),
+		links:        newShardedLinks(cfg.LinkCapacity),
 		cache:        cfg.Cache,
 		caching:      cfg.Cache != nil,
 		errorTTL:     cfg.DefaultErrorCachingMinTTL,
@@ -136,6 +150,11 @@ func New(cfg Config) *Edge {
 		// kept (no memory tier, no disk tier).
 		e.cache, _ = cache.New(cache.Config{MemoryBytes: -1, DiskBytes: -1})
 	}
+	e.rawHits = true
+	for _, k := range HitHeaders {
+		e.rawHits = e.rawHits && e.cache.Unstored(k)
+	}
+	e.hitLines = "Via: " + e.via + "\r\nX-Amz-Cf-Pop: " + Pop + "\r\n"
 	if e.cf != nil {
 		e.cf.OnChange(func() { e.policyGen.Add(1) })
 	}
@@ -160,6 +179,35 @@ func (e *Edge) Via() string { return e.via }
 // suffix that no distribution has (d nil, mine true: CloudFront answers it
 // with its own 403). Any other host (mine false) is not the edge's.
 func (e *Edge) Route(host string) (d *cloudfront.DistributionView, mine bool) {
+	// Answers are memoized by Host until the control plane changes
+	// (policyGen), for at most maxRoutes hosts: a hit must not look the
+	// distribution up (and copy its view) twice.
+	gen := e.policyGen.Load()
+	if v, ok := e.routes.Load(host); ok {
+		if m := v.(routeMemo); m.gen == gen {
+			return m.d, m.mine
+		}
+	}
+	d, mine = e.route(host)
+	if _, ok := e.routes.Load(host); ok || e.nroutes.Add(1) <= maxRoutes {
+		e.routes.Store(strings.Clone(host), routeMemo{gen: gen, d: d, mine: mine})
+	}
+	return d, mine
+}
+
+// maxRoutes bounds Route's memo (a viewer picks the Host it sends).
+const maxRoutes = 4096
+
+// routeMemo is a memoized Route answer and the control-plane generation
+// it was found in.
+type routeMemo struct {
+	gen  uint64
+	d    *cloudfront.DistributionView
+	mine bool
+}
+
+// route is Route without the memo.
+func (e *Edge) route(host string) (d *cloudfront.DistributionView, mine bool) {
 	if d, ok := e.cf.DistributionByHost(host); ok {
 		return d, true
 	}
@@ -256,7 +304,8 @@ func (e *Edge) Serve(w http.ResponseWriter, r *http.Request, d *cloudfront.Distr
 // sent with the ResponseCode. The explanation stays the original error's.
 func (e *Edge) forward(w http.ResponseWriter, r *http.Request, d *cloudfront.DistributionView, b Behavior, path string, out *Outcome) {
 	res := e.obtain(r, d, b, path, out.RequestID)
-	if res.refusal == "" {
+	if res.refusal == "" && res.resp.OnDisk() {
+		// A body in memory cannot be gone; one in a file can.
 		if body, err := res.resp.Open(); err == nil {
 			body.Close()
 		} else if errGone(err) {
@@ -274,8 +323,9 @@ func (e *Edge) forward(w http.ResponseWriter, r *http.Request, d *cloudfront.Dis
 	xcache := res.xcache
 	ce, found := customErrorFor(d.Config, res.resp.Status)
 	if !found {
-		out.Status, _ = e.sendOrRetry(w, r, res, xcache, out.RequestID, 0)
-		out.XCache = strings.TrimSuffix(w.Header().Get("X-Cache"), " from cloudfront")
+		var sent string
+		out.Status, sent, _ = e.sendOrRetry(w, r, res, xcache, out.RequestID, 0)
+		out.XCache = strings.TrimSuffix(sent, " from cloudfront")
 		return
 	}
 	// The error is replaced by the custom error page, asked for as a
@@ -298,21 +348,22 @@ func (e *Edge) forward(w http.ResponseWriter, r *http.Request, d *cloudfront.Dis
 		return
 	}
 	defer page.release()
-	out.Status, _ = e.sendOrRetry(w, pr, page, xError, out.RequestID, ce.code)
+	out.Status, _, _ = e.sendOrRetry(w, pr, page, xError, out.RequestID, ce.code)
 	out.XCache = "Error"
 }
 
 // sendOrRetry sends res; a body evicted since the lookup is answered with
-// CloudFront's 502 (the next request fetches it again).
-func (e *Edge) sendOrRetry(w http.ResponseWriter, r *http.Request, res result, xcache, cfID string, override int) (int, error) {
-	status, err := e.send(w, r, res, xcache, cfID, override)
+// CloudFront's 502 (the next request fetches it again). It returns the
+// status and the X-Cache sent.
+func (e *Edge) sendOrRetry(w http.ResponseWriter, r *http.Request, res result, xcache, cfID string, override int) (int, string, error) {
+	status, sent, err := e.send(w, r, res, xcache, cfID, override)
 	if err != nil {
 		e.cache.Delete(res.key)
 		out := Outcome{RequestID: cfID}
 		e.refuse(w, r, &out, "", http.StatusBadGateway, ReasonCacheFailure)
-		return http.StatusBadGateway, err
+		return http.StatusBadGateway, w.Header().Get("X-Cache"), err
 	}
-	return status, nil
+	return status, sent, nil
 }
 
 // noteResult records, for Explain and the request log, what answered the
@@ -324,8 +375,10 @@ func (e *Edge) noteResult(out *Outcome, d *cloudfront.DistributionView, res resu
 	case res.hit:
 		l.origin, l.access = res.resp.OriginRequestID, "edge cache"
 		if res.resp.Status >= 400 {
+			// Copies: the entry's strings share one allocation with its
+			// body, which the link must not keep alive.
 			l.cached = &cachedError{
-				reason: res.resp.Reason, target: res.key.Target(),
+				reason: strings.Clone(res.resp.Reason), target: strings.Clone(res.key.Target()),
 				stored: res.resp.Stored, expires: res.resp.Expires,
 			}
 			if l.origin == "" {
@@ -354,7 +407,7 @@ func (e *Edge) resolveOrigin(d *cloudfront.DistributionView, b Behavior, cfID st
 	if o == nil {
 		return nil, cloudfront.OriginTarget{}, ReasonNoOrigin
 	}
-	target := cloudfront.ClassifyOrigin(deref(o.DomainName))
+	target := e.classifyOrigin(deref(o.DomainName))
 	if target.Kind == cloudfront.OriginS3Website && e.website == nil {
 		e.log.Warn("edge: no S3 website endpoint to fetch from; answering 502",
 			"cf_id", cfID, "distribution", d.ID, "origin", deref(o.Id), "domain", deref(o.DomainName))
@@ -366,6 +419,22 @@ func (e *Edge) resolveOrigin(d *cloudfront.DistributionView, b Behavior, cfID st
 		target.Kind = cloudfront.OriginCustom
 	}
 	return o, target, ""
+}
+
+// classifyOrigin is cloudfront.ClassifyOrigin, memoized (a pure function
+// of the domain; the memo holds the domains of configured origins, and
+// is emptied when it passes maxRoutes entries).
+func (e *Edge) classifyOrigin(domain string) cloudfront.OriginTarget {
+	if v, ok := e.origins.Load(domain); ok {
+		return v.(cloudfront.OriginTarget)
+	}
+	t := cloudfront.ClassifyOrigin(domain)
+	if e.norigins.Add(1) > maxRoutes {
+		e.origins.Clear()
+		e.norigins.Store(0)
+	}
+	e.origins.Store(domain, t)
+	return t
 }
 
 // customError is a CustomErrorResponse with a page.
@@ -442,12 +511,26 @@ func xCacheFor(status int) string {
 }
 
 // newCfID returns a fresh X-Amz-Cf-Id: 40 random bytes in URL-safe
-// base64, 56 characters ending "==" like CloudFront's.
+// base64, 56 characters ending "==" like CloudFront's. The bytes come
+// from math/rand/v2's runtime generator (ChaCha8, seeded from the
+// system's entropy, per thread): unpredictable like crypto/rand's for
+// an identifier, without its cost on every request. An id is a name,
+// not a credential: Explain still checks who asks.
 func newCfID() string {
 	var b [40]byte
-	_, _ = rand.Read(b[:])
-	return base64.URLEncoding.EncodeToString(b[:])
+	for i := 0; i < len(b); i += 8 {
+		binary.LittleEndian.PutUint64(b[i:], mrand.Uint64())
+	}
+	var out [56]byte
+	base64.URLEncoding.Encode(out[:], b[:])
+	return string(out[:])
 }
+
+// HitHeaders are the response headers the edge sets itself on every
+// response from its cache (spec §5.9, and the framing): a cache built
+// with these as cache.Config.Unstored keeps none of them, so that a
+// stored header block is sent as it is next to them (send).
+var HitHeaders = []string{"X-Cache", "Via", "X-Amz-Cf-Pop", "X-Amz-Cf-Id", "Age", "Content-Length"}
 
 // received is the time origin requests are stamped with; a variable for
 // tests.

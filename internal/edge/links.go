@@ -93,14 +93,15 @@ func newLinkStore(capacity int) *linkStore {
 func (s *linkStore) put(id string, l link) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.links[id]; !ok {
+	n := len(s.links)
+	s.links[id] = l
+	if len(s.links) > n { // a new id (one map lookup fewer on the hit path)
 		if old := s.ids[s.next]; old != "" {
 			delete(s.links, old)
 		}
 		s.ids[s.next] = id
 		s.next = (s.next + 1) % len(s.ids)
 	}
-	s.links[id] = l
 }
 
 func (s *linkStore) get(id string) (link, bool) {

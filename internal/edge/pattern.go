@@ -148,7 +148,10 @@ func SelectBehavior(cfg *cloudfront.DistributionConfig, path string) (Behavior, 
 func cachedMethods(a *cloudfront.AllowedMethods) []string {
 	c := a.GetCachedMethods()
 	if c == nil || len(c.Items) == 0 {
-		return []string{"GET", "HEAD"}
+		return getHead
+	}
+	if allUpper(c.Items) {
+		return c.Items // shared read-only with the configuration
 	}
 	out := make([]string, len(c.Items))
 	for i, m := range c.Items {
@@ -159,13 +162,31 @@ func cachedMethods(a *cloudfront.AllowedMethods) []string {
 
 func methods(a *cloudfront.AllowedMethods) []string {
 	if a == nil || len(a.Items) == 0 {
-		return []string{"GET", "HEAD"}
+		return getHead
+	}
+	if allUpper(a.Items) {
+		return a.Items // shared read-only with the configuration
 	}
 	out := make([]string, len(a.Items))
 	for i, m := range a.Items {
 		out[i] = strings.ToUpper(m)
 	}
 	return out
+}
+
+// getHead is the default method list; shared, never modified.
+var getHead = []string{"GET", "HEAD"}
+
+// allUpper reports whether every method of ms is upper case already.
+func allUpper(ms []string) bool {
+	for _, m := range ms {
+		for i := 0; i < len(m); i++ {
+			if c := m[i]; 'a' <= c && c <= 'z' || c >= 0x80 {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func deref(p *string) string {

@@ -40,7 +40,9 @@ func openEdgeCache(cfg Config) (*cache.Cache, error) {
 	if dir == "" {
 		dir = filepath.Join(cfg.DataDir, "edge-cache")
 	}
-	c, err := cache.New(cache.Config{MemoryBytes: ec.MemoryBytes, DiskBytes: ec.DiskBytes, Dir: dir})
+	// The edge's own hit headers are not stored: a hit's stored header
+	// block then goes out as it is (edge.HitHeaders).
+	c, err := cache.New(cache.Config{MemoryBytes: ec.MemoryBytes, DiskBytes: ec.DiskBytes, Dir: dir, Unstored: edge.HitHeaders})
 	if err != nil {
 		return nil, fmt.Errorf("server: opening the edge cache in %s: %w", dir, err)
 	}

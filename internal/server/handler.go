@@ -13,6 +13,7 @@ import (
 
 	"github.com/edgegate/edgegate/internal/awsapi"
 	"github.com/edgegate/edgegate/internal/cloudfront"
+	"github.com/edgegate/edgegate/internal/h1"
 	"github.com/edgegate/edgegate/internal/iam"
 	"github.com/edgegate/edgegate/internal/identity"
 	"github.com/edgegate/edgegate/internal/kms"
@@ -35,6 +36,37 @@ type statusWriter struct {
 	status int
 	bytes  int64
 	first  time.Time // when the status was sent (the first response byte)
+	// mapHeader: a WriteRawHeader puts its lines in the header map (the
+	// standard logs read the response's header from it).
+	mapHeader bool
+}
+
+// RawHeaderOK reports whether WriteRawHeader goes out without a header
+// map (h1.RawHeaderOK).
+func (w *statusWriter) RawHeaderOK() bool {
+	_, ok := w.ResponseWriter.(h1.RawHeaderWriter)
+	return ok && !w.mapHeader
+}
+
+// WriteRawHeader passes a ready-made header on to internal/h1's writer,
+// or, when that is not the writer or the header map is wanted
+// (mapHeader), adds the lines to the map and calls WriteHeader.
+func (w *statusWriter) WriteRawHeader(code int, n int64, a, b []byte) {
+	if rw, ok := w.ResponseWriter.(h1.RawHeaderWriter); ok && !w.mapHeader {
+		// Nothing reads the first byte's time without the map (logs).
+		if w.status == 0 {
+			w.status = code
+		}
+		rw.WriteRawHeader(code, n, a, b)
+		return
+	}
+	h := w.Header()
+	h1.AddHeaderLines(h, a)
+	h1.AddHeaderLines(h, b)
+	if code != http.StatusNoContent && code != http.StatusNotModified {
+		h.Set("Content-Length", strconv.FormatInt(n, 10))
+	}
+	w.ResponseWriter.WriteHeader(code)
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -84,6 +116,9 @@ func (w *statusWriter) BytesWritten() int64 { return w.bytes }
 // FirstByte is when the response started, zero before (S3's access log
 // Turn-Around Time).
 func (w *statusWriter) FirstByte() time.Time { return w.first }
+
+// swPool holds the edge's statusWriters (serveEdge).
+var swPool = sync.Pool{New: func() any { return new(statusWriter) }}
 
 var callPool = sync.Pool{New: func() any { return new(callState) }}
 
@@ -217,7 +252,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // decision it led to.
 func (s *Server) serveEdge(w http.ResponseWriter, r *http.Request, d *cloudfront.DistributionView) {
 	start := time.Now()
-	sw := &statusWriter{ResponseWriter: w}
+	sw := swPool.Get().(*statusWriter)
+	*sw = statusWriter{ResponseWriter: w, mapHeader: s.logsEdge(d)}
+	defer func() {
+		*sw = statusWriter{}
+		swPool.Put(sw)
+	}()
 	r = s.withViewerCountry(r)
 	out := s.edge.Serve(sw, r, d)
 	s.observeEdge(r, d, sw, out, start)

@@ -159,12 +159,12 @@ func (s *Server) observeEdge(r *http.Request, d *cloudfront.DistributionView, sw
 	if out.DistributionID == "" || d == nil {
 		return // no distribution: nothing to log it to
 	}
-	s.logs.metrics.EdgeRequest(out.DistributionID, result)
-	lc := d.Config.GetLogging()
-	enabled := lc.GetEnabled() && lc.GetBucket() != ""
-	if !enabled && !s.logs.cfDir {
+	s.logs.metrics.EdgeRequest(out.DistributionID, lowerResult(result))
+	if !s.logsEdge(d) {
 		return
 	}
+	lc := d.Config.GetLogging()
+	enabled := lc.GetEnabled() && lc.GetBucket() != ""
 	t := accesslog.Target{DistributionID: d.ID}
 	if enabled {
 		t.Bucket, t.Prefix = logBucketName(lc.GetBucket()), lc.GetPrefix()
@@ -174,6 +174,35 @@ func (s *Server) observeEdge(r *http.Request, d *cloudfront.DistributionView, sw
 		rec.Cookie = r.Header.Get("Cookie")
 	}
 	s.logs.cf.AddCloudFront(t, rec)
+}
+
+// lowerResult is the lower-case result type (the metric's label value)
+// without allocating for the usual ones.
+func lowerResult(r string) string {
+	switch r {
+	case "Hit":
+		return "hit"
+	case "Miss":
+		return "miss"
+	case "RefreshHit":
+		return "refreshhit"
+	case "Error":
+		return "error"
+	}
+	return r // EdgeRequest lower-cases it
+}
+
+// logsEdge reports whether viewer requests of d go to standard logs
+// (its logging, or the server's CloudFrontLogDir).
+func (s *Server) logsEdge(d *cloudfront.DistributionView) bool {
+	if s.logs.cfDir {
+		return true
+	}
+	if d == nil {
+		return false
+	}
+	lc := d.Config.GetLogging()
+	return lc.GetEnabled() && lc.GetBucket() != ""
 }
 
 // cloudFrontRecord builds the standard log record of one viewer request.

@@ -17,6 +17,7 @@ import (
 
 	"github.com/edgegate/edgegate/internal/cloudfront"
 	"github.com/edgegate/edgegate/internal/edge"
+	"github.com/edgegate/edgegate/internal/h1"
 	"github.com/edgegate/edgegate/internal/iam"
 	"github.com/edgegate/edgegate/internal/kms"
 	"github.com/edgegate/edgegate/internal/s3"
@@ -106,7 +107,10 @@ type Server struct {
 	traces   *traces.Store
 	sim      *simulator
 	http     *http.Server
-	ready    chan struct{}
+	// viewers serves the plain listener: edge requests itself, every
+	// other connection handed to http (internal/h1, viewer.go).
+	viewers *h1.Server
+	ready   chan struct{}
 	// readHeaderTimeout overrides the listeners' ReadHeaderTimeout (0:
 	// defaultReadHeaderTimeout); only tests set it (export_test.go), to
 	// check that a stalled client is disconnected without waiting 30 s.
@@ -287,13 +291,15 @@ func (s *Server) ServeListeners(ctx context.Context, ln, tlsLn net.Listener) err
 	s.http = &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: rht,
-		IdleTimeout:       120 * time.Second,
+		IdleTimeout:       viewerIdleTimeout,
 		MaxHeaderBytes:    64 << 10,
 		// "OPTIONS *" goes to the handler (the edge answers it with
 		// CloudFront's 400, docs/edge.md), not net/http's bare 200.
 		DisableGeneralOptionsHandler: true,
 		ErrorLog:                     slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		ConnContext:                  s.viewerConnContext,
 	}
+	s.viewers = s.newViewerServer(rht)
 	var certFile string
 	if tlsLn != nil {
 		var err error
@@ -303,9 +309,12 @@ func (s *Server) ServeListeners(ctx context.Context, ln, tlsLn net.Listener) err
 			return err
 		}
 	}
-	errc := make(chan error, 2)
-	running := 1
-	go func() { errc <- s.http.Serve(ln) }()
+	errc := make(chan error, 3)
+	running := 2
+	// Plain HTTP: internal/h1 answers edge requests on its own and hands
+	// every other connection to s.http (viewer.go).
+	go func() { errc <- s.viewers.Serve(ln) }()
+	go func() { errc <- s.http.Serve(s.viewers.Listener()) }()
 	if tlsLn != nil {
 		running++
 		go func() { errc <- s.http.ServeTLS(tlsLn, "", "") }()
@@ -319,6 +328,7 @@ func (s *Server) ServeListeners(ctx context.Context, ln, tlsLn net.Listener) err
 	case err := <-errc:
 		// A listener failed: stop the other one too.
 		running--
+		_ = s.viewers.Close()
 		_ = s.http.Close()
 		for ; running > 0; running-- {
 			<-errc
@@ -329,6 +339,12 @@ func (s *Server) ServeListeners(ctx context.Context, ln, tlsLn net.Listener) err
 	s.log.Info("draining in-flight requests")
 	sctx, cancel := context.WithTimeout(context.Background(), drainTimeout)
 	defer cancel()
+	// The lean server first: a connection it hands off while draining is
+	// then drained by net/http's Shutdown.
+	if err := s.viewers.Shutdown(sctx); err != nil {
+		_ = s.http.Close()
+		return fmt.Errorf("server: drain: %w", err)
+	}
 	if err := s.http.Shutdown(sctx); err != nil {
 		return fmt.Errorf("server: drain: %w", err)
 	}

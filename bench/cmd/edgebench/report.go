@@ -397,6 +397,10 @@ func cmdReport(args []string, stdout, stderr io.Writer) (bool, error) {
 				by += fmt.Sprintf("; the cache's own count (edgegate_edge_cache_bytes, memory tier): %.0f per object",
 					r.num("cache_bytes_metric")/max(1, r.num("objects")))
 			}
+			if f := r["first_n_bytes"]; f != "" {
+				by += fmt.Sprintf("; the first %s after start-up (rings of recent requests still filling): %.0f per object",
+					r["objects"], r.num("first_n_bytes")/max(1, r.num("objects")))
+			}
 			fmt.Fprintf(w, "%s\t%s\t%.0f\t%s\t%s\n", r["server"], r["objects"], per, note, by)
 			if r["server"] == "edgegate" {
 				msg := fmt.Sprintf("%.0f bytes", per)
