@@ -64,7 +64,7 @@ func websiteRequestID(d *cloudfront.DistributionView, res result) string {
 	if err != nil || cloudfront.ClassifyOrigin(u.Hostname()).Kind != cloudfront.OriginS3Website {
 		return ""
 	}
-	return res.resp.Header.Get("X-Amz-Request-Id")
+	return res.resp.Header().Get("X-Amz-Request-Id")
 }
 
 // cachedError is what Explain says of an error served from the cache.
