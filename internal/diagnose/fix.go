@@ -81,6 +81,12 @@ const (
 	ChangeAddAlias = "distribution-alias"
 	// ChangeGeoNone removes the distribution's geo restriction.
 	ChangeGeoNone = "geo-restriction-none"
+	// ChangeCachePolicy sets the CachePolicyId of behavior Target ("" for
+	// the default) to Value.
+	ChangeCachePolicy = "behavior-cache-policy"
+	// ChangeOriginRequestPolicy sets the OriginRequestPolicyId of
+	// behavior Target ("" for the default) to Value ("" removes it).
+	ChangeOriginRequestPolicy = "behavior-origin-request-policy"
 )
 
 // Change is a machine-applicable change of an exported configuration.

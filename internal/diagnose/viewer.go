@@ -30,6 +30,16 @@ type ViewerContext struct {
 	// OAC is the origin's origin access control id and OACSigning its
 	// SigningBehavior; OAI the origin access identity id.
 	OAC, OACSigning, OAI string
+	// OriginQuery is the query string the origin request carried: the
+	// viewer's parameters the behavior's cache and origin request
+	// policies (or legacy ForwardedValues) forward, "" when none or
+	// unknown (explain by request id: the edge keeps no query string).
+	// CachePolicyID and OriginRequestPolicyID are the behavior's ("" for
+	// legacy ForwardedValues, or none); QueryInCacheKey reports that the
+	// cache policy itself forwards some of OriginQuery.
+	OriginQuery                          string
+	CachePolicyID, OriginRequestPolicyID string
+	QueryInCacheKey                      bool
 	// WebACL, Functions (CloudFront Functions and Lambda@Edge ARNs on the
 	// behavior) and SignedURLs (TrustedKeyGroups or TrustedSigners
 	// enabled) are what the edge does not simulate.
@@ -81,6 +91,10 @@ func Refine(x *Explanation, vc *ViewerContext) {
 	for i := range x.Findings {
 		f := &x.Findings[i]
 		f.ID = CatalogID(f.ID)
+		if g, ok := queryFinding(x, vc, f); ok {
+			*f = g
+			continue
+		}
 		switch f.ID {
 		case "POL-NO-ALLOW":
 			// The origin request is built (default root object, spec
@@ -301,4 +315,93 @@ func possibleFindings(vc *ViewerContext) []Finding {
 			Fix:      &Fix{Summary: "sign the URL with a key of the key group, or move public paths to a behavior without trusted key groups", Unverified: "signed URLs are not simulated"}})
 	}
 	return fs
+}
+
+// RefineQuery names KEY-QUERY in x's findings with vc (queryFinding).
+// Refine does it too; RefineQuery is for an explanation already refined
+// with a context that lacked the origin request's query string (the edge
+// keeps none in its links: a simulated request's context has it).
+func RefineQuery(x *Explanation, vc *ViewerContext) {
+	if x == nil || vc == nil {
+		return
+	}
+	for i := range x.Findings {
+		if g, ok := queryFinding(x, vc, &x.Findings[i]); ok {
+			x.Findings[i] = g
+		}
+	}
+}
+
+// Managed policy ids the KEY-QUERY fix points a behavior at (spec §1.3).
+const (
+	managedCachingOptimized = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+	managedCORSS3Origin     = "88a5eaf4-2fd4-4709-b370-b4c650ea3fcf"
+)
+
+// objectReadActions are the actions a viewer GET or HEAD of a key (or of
+// the bucket, for /) makes S3 authorize when no query string is
+// forwarded: GetObject, and ListBucket for a missing key or the bucket.
+var objectReadActions = map[string]bool{"s3:GetObject": true, "s3:ListBucket": true}
+
+// queryFinding is KEY-QUERY: an S3 authorization failure of an origin
+// request whose forwarded query string made S3 authorize another action
+// than a plain read (?acl: s3:GetObjectAcl, ?versionId=: s3:GetObjectVersion,
+// ?tagging: s3:GetObjectTagging, ...). It needs the query string the
+// origin request carried (vc.OriginQuery), so explain by request id,
+// which keeps none, leaves the finding as the authorization code gave it.
+func queryFinding(x *Explanation, vc *ViewerContext, f *Finding) (Finding, bool) {
+	if vc.OriginQuery == "" || vc.OriginKind != "s3" || !strings.HasPrefix(f.ID, "POL-") || x.Responder != "origin" {
+		return Finding{}, false
+	}
+	action := ""
+	for i := len(x.Trace) - 1; i >= 0; i-- {
+		if a := x.Trace[i].Action; strings.HasPrefix(a, "s3:") {
+			action = a
+			break
+		}
+	}
+	if action == "" || objectReadActions[action] {
+		return Finding{}, false
+	}
+	op := x.Operation
+	ev := append([]string{"forwarded query string: ?" + vc.OriginQuery,
+		"S3 operation: " + op + " (" + action + "), not GetObject (s3:GetObject)",
+		"behavior " + vc.Behavior + ": cache policy " + orNone(vc.CachePolicyID) + ", origin request policy " + orNone(vc.OriginRequestPolicyID)},
+		f.Evidence...)
+	g := Finding{ID: "KEY-QUERY", Certainty: Definite,
+		Summary: "the behavior forwards the viewer's query string ?" + vc.OriginQuery + " to S3, which turns the read of " + vc.Key +
+			" into " + op + " (" + action + "), an action " + x.Principal + " is not allowed (nor should be)",
+		Evidence: ev}
+	cmds := []string{"aws cloudfront get-distribution-config --id " + vc.DistributionID + " > dist.json"}
+	switch {
+	case vc.QueryInCacheKey:
+		g.Fix = &Fix{Summary: "stop forwarding query strings to S3: set the cache behavior " + vc.Behavior + "'s cache policy to " +
+			"Managed-CachingOptimized (" + managedCachingOptimized + "), which forwards none, or allow-list in its cache policy only " +
+			"query strings S3 ignores (not acl, versionId, tagging, torrent, attributes, uploadId, partNumber, response-*)",
+			Commands: append(cmds, "# set the behavior's CachePolicyId to "+managedCachingOptimized+", then aws cloudfront update-distribution --id "+
+				vc.DistributionID+" --if-match ETAG --distribution-config file://config.json"),
+			Terraform: "cache_policy_id = \"" + managedCachingOptimized + "\" in the cache behavior",
+			Change:    &Change{Kind: ChangeCachePolicy, Target: behaviorTarget(vc.Behavior), Value: managedCachingOptimized}}
+	case vc.OriginRequestPolicyID != "":
+		g.Fix = &Fix{Summary: "stop forwarding query strings to S3: set the cache behavior " + vc.Behavior + "'s origin request policy to " +
+			"Managed-CORS-S3Origin (" + managedCORSS3Origin + "), which forwards none, or use one that allow-lists only query strings S3 ignores",
+			Commands: append(cmds, "# set the behavior's OriginRequestPolicyId to "+managedCORSS3Origin+", then aws cloudfront update-distribution --id "+
+				vc.DistributionID+" --if-match ETAG --distribution-config file://config.json"),
+			Terraform: "origin_request_policy_id = \"" + managedCORSS3Origin + "\" in the cache behavior",
+			Change:    &Change{Kind: ChangeOriginRequestPolicy, Target: behaviorTarget(vc.Behavior), Value: managedCORSS3Origin}}
+	default:
+		g.Fix = &Fix{Summary: "stop forwarding query strings to S3: set the cache behavior " + vc.Behavior + "'s ForwardedValues.QueryString to false " +
+			"(or move to the cache policy Managed-CachingOptimized)",
+			Commands:   append(cmds, "# set the behavior's ForwardedValues.QueryString to false, then aws cloudfront update-distribution"),
+			Terraform:  "forwarded_values { query_string = false } in the cache behavior",
+			Unverified: "legacy ForwardedValues are not a change edgegate applies"}
+	}
+	return g, true
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
 }

@@ -240,7 +240,18 @@ func (e *Edge) explainLink(id string, l link, caller identity.Principal, operato
 // origin, the origin access and the key the origin request asks for.
 // keys, if not nil, supplies the bucket's key listing.
 func (e *Edge) ViewerContext(d *cloudfront.DistributionView, r *http.Request, keys KeyLister) *diagnose.ViewerContext {
-	return e.contextFor(d, viewerOf(r), keys)
+	vc := e.contextFor(d, viewerOf(r), keys)
+	// The query string the origin request carries (applyPolicy): only a
+	// simulated request has it, the links of real ones keep none.
+	if r.URL != nil && r.URL.RawQuery != "" && d.Config != nil && vc.Behavior != "" {
+		if b, ok := SelectBehavior(d.Config, r.URL.Path); ok {
+			pol := e.policyFor(d, b)
+			vc.OriginQuery = cache.FilterQuery(r.URL.RawQuery, pol.query)
+			vc.CachePolicyID, vc.OriginRequestPolicyID = b.CachePolicyID, b.OriginRequestPolicyID
+			vc.QueryInCacheKey = b.CachePolicyID != "" && cache.FilterQuery(r.URL.RawQuery, pol.key.QueryStrings) != ""
+		}
+	}
+	return vc
 }
 
 func (e *Edge) contextFor(d *cloudfront.DistributionView, v viewerInfo, keys KeyLister) *diagnose.ViewerContext {

@@ -172,6 +172,9 @@ func (s *Server) SimulateViewer(ctx context.Context, vr ViewerRequest) (*ViewerR
 	case xerr != nil:
 		return nil, fmt.Errorf("server: explaining the simulated request: %s", xerr.Message)
 	}
+	// The edge's links keep no query string: name KEY-QUERY with the
+	// simulated request's context, which has the one forwarded.
+	diagnose.RefineQuery(x, res.Context)
 	res.Responder = x.Responder
 	if out.Reason == edge.ReasonCustomOrigin || x.Responder == "origin" {
 		res.Code = x.ErrorCode

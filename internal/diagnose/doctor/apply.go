@@ -119,6 +119,21 @@ func Apply(b *bundle.Bundle, c *diagnose.Change) error {
 			cached = (*am).CachedMethods
 		}
 		*am = &cloudfront.AllowedMethods{Quantity: ptr(int64(len(ms))), Items: ms, CachedMethods: cached}
+	case diagnose.ChangeCachePolicy, diagnose.ChangeOriginRequestPolicy:
+		cp, orp, ok := behaviorPolicies(cfg, c.Target)
+		if !ok {
+			return fmt.Errorf("%w: no cache behavior %q", ErrNotApplicable, c.Target)
+		}
+		switch {
+		case c.Kind == diagnose.ChangeOriginRequestPolicy && c.Value == "":
+			*orp = nil
+		case c.Kind == diagnose.ChangeOriginRequestPolicy:
+			*orp = ptr(c.Value)
+		case c.Value == "":
+			return fmt.Errorf("%w: a cache behavior needs a cache policy id", ErrNotApplicable)
+		default:
+			*cp = ptr(c.Value)
+		}
 	case diagnose.ChangeAddAlias:
 		if cfg.Aliases == nil {
 			cfg.Aliases = &cloudfront.Aliases{}
@@ -162,6 +177,26 @@ func behavior(cfg *cloudfront.DistributionConfig, pattern string) (**string, **c
 		for i := range cfg.CacheBehaviors.Items {
 			if cb := &cfg.CacheBehaviors.Items[i]; cb.PathPattern != nil && *cb.PathPattern == pattern {
 				return &cb.ViewerProtocolPolicy, &cb.AllowedMethods, true
+			}
+		}
+	}
+	return nil, nil, false
+}
+
+// behaviorPolicies returns the CachePolicyId and OriginRequestPolicyId
+// fields of the cache behavior whose PathPattern is pattern ("" or "*":
+// the default behavior).
+func behaviorPolicies(cfg *cloudfront.DistributionConfig, pattern string) (**string, **string, bool) {
+	if pattern == "" || pattern == "*" {
+		if cfg.DefaultCacheBehavior == nil {
+			return nil, nil, false
+		}
+		return &cfg.DefaultCacheBehavior.CachePolicyId, &cfg.DefaultCacheBehavior.OriginRequestPolicyId, true
+	}
+	if cfg.CacheBehaviors != nil {
+		for i := range cfg.CacheBehaviors.Items {
+			if cb := &cfg.CacheBehaviors.Items[i]; cb.PathPattern != nil && *cb.PathPattern == pattern {
+				return &cb.CachePolicyId, &cb.OriginRequestPolicyId, true
 			}
 		}
 	}

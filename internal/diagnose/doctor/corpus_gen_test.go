@@ -34,6 +34,9 @@ const (
 	genOtherKey    = "AKIAOTHERWRITER00001"
 	genOtherSecret = "other-secret"
 	cachingOpt     = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+	// cachingQueryAll is UseOriginCacheControlHeaders-QueryStrings: every
+	// query string in the cache key, so forwarded to the origin.
+	cachingQueryAll = "4cc15a8a-d715-48a4-82b8-cc0b614638fe"
 )
 
 // gen is one scenario's live world.
@@ -488,6 +491,25 @@ var scenarios = []scenario{
 		})
 		g.grant()
 	}, corpusExpected{Status: 200, Responder: "origin", Findings: []expectedFinding{f("CF-SIGNED", diagnose.Possible, vFalse)}}},
+	{"key-query", corpusRequest{Path: "/index.html?acl"}, func(g *gen) {
+		g.mkBucket("index.html")
+		g.mkOAC("always")
+		g.mkDist(func(_ *cftypes.Origin, cfg *cftypes.DistributionConfig) {
+			cfg.DefaultCacheBehavior.CachePolicyId = aws.String(cachingQueryAll)
+		})
+		g.grant()
+	}, origin403(def("KEY-QUERY", vTrue))},
+	{"pol-explicit-deny", corpusRequest{Path: "/index.html"}, func(g *gen) {
+		g.mkBucket("index.html")
+		g.mkOAC("always")
+		g.mkDist(nil)
+		g.policy(`{"Version":"2012-10-17","Statement":[` + g.oacStmt("") + `,{"Sid":"DenyCloudFront","Effect":"Deny","Principal":{"Service":"cloudfront.amazonaws.com"},` +
+			`"Action":"s3:GetObject","Resource":"arn:aws:s3:::` + g.bucket + `/*"}]}`)
+	}, origin403(def("POL-EXPLICIT-DENY", vFalse))},
+	{"org-foreign-bucket", corpusRequest{Path: "/index.html"}, func(g *gen) {
+		g.mkOAC("always")
+		g.mkDist(nil)
+	}, corpusExpected{Status: 404, Responder: "origin", Findings: []expectedFinding{def("ORG-FOREIGN-BUCKET", vFalse)}}},
 }
 
 // offline makes off what the doctor must find, live what the live
@@ -553,7 +575,10 @@ func TestGenerateCorpus(t *testing.T) {
 			if err := os.RemoveAll(dir); err != nil {
 				t.Fatal(err)
 			}
-			paths := []string{sc.req.Path}
+			// The collector lists keys: the viewer's path without its
+			// query string.
+			p, _, _ := strings.Cut(sc.req.Path, "?")
+			paths := []string{p}
 			if _, err := collect.Collect(context.Background(), collect.Options{DistributionID: g.id, Paths: paths,
 				Out: filepath.Join(dir, "bundle"), Config: g.env.Config("test", "test"), Endpoint: g.env.Endpoint}); err != nil {
 				t.Fatal(err)
