@@ -163,10 +163,12 @@ func (c *collector) listBuckets(ctx context.Context) {
 		token = out.ContinuationToken
 	}
 	c.record("aws s3api list-buckets", "s3/list-buckets.json", err, func() map[string]any {
-		tree := map[string]any{"Prefix": prefix}
-		if len(buckets) > 0 {
-			tree["Buckets"] = buckets
+		// An account without buckets: S3 sends an empty <Buckets/>, which
+		// the CLI prints as "Buckets": [].
+		if buckets == nil {
+			buckets = []any{}
 		}
+		tree := map[string]any{"Prefix": prefix, "Buckets": buckets}
 		if owner != nil {
 			tree["Owner"] = owner
 		}
