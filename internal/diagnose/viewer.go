@@ -103,6 +103,11 @@ func Refine(x *Explanation, vc *ViewerContext) {
 				*f = rootNoDRO(vc, f)
 				continue
 			}
+			if vc.OriginKind == "s3" && vc.OAC != "" && vc.OACSigning == "no-override" && x.Principal != "cloudfront.amazonaws.com" {
+				// CloudFront did not sign: the viewer sent Authorization.
+				*f = OACNoOverrideFinding(vc, x.Principal, f.Evidence)
+				continue
+			}
 			if g, ok := originAuthFinding(x, vc, f); ok {
 				*f = g
 			}
@@ -404,4 +409,36 @@ func orNone(s string) string {
 		return "(none)"
 	}
 	return s
+}
+
+// OACNoOverrideFinding is ORG-OAC-NO-OVERRIDE: the origin's OAC has
+// SigningBehavior no-override and the viewer sent an Authorization
+// header, so CloudFront did not sign the origin request. S3 then saw
+// the viewer's own Authorization (when the cache policy forwards it):
+// it refused it (caller "" and the error code in evidence:
+// SignatureDoesNotMatch, InvalidAccessKeyId, 400 InvalidArgument for a
+// Bearer or Basic header) or authenticated the viewer, whom the bucket
+// policy does not allow (caller the viewer's ARN); or, the header not
+// forwarded, an anonymous caller. The fix is signing always.
+func OACNoOverrideFinding(vc *ViewerContext, caller string, evidence []string) Finding {
+	seen := "S3 refused the viewer's Authorization header"
+	switch caller {
+	case "":
+	case "anonymous":
+		seen = "the cache policy does not forward Authorization, so S3 saw an anonymous caller"
+	default:
+		seen = "S3 authenticated the viewer's own signature (" + caller + "), whom the bucket policy does not allow"
+	}
+	return Finding{ID: "ORG-OAC-NO-OVERRIDE", Certainty: Definite,
+		Summary: "origin access control " + vc.OAC + " has SigningBehavior no-override and the viewer sent an Authorization header: " +
+			"CloudFront does not sign such a request and passes the viewer's header along instead; " + seen,
+		Evidence: append([]string{"origin " + vc.OriginID + ": " + vc.OriginDomain,
+			"origin access control " + vc.OAC + ": SigningBehavior no-override", "viewer request: Authorization header present"}, evidence...),
+		Fix: &Fix{Summary: "set the origin access control's SigningBehavior to always (CloudFront then signs every origin request, " +
+			"replacing the viewer's Authorization), or stop forwarding Authorization in the cache policy of behavior " + vc.Behavior,
+			Commands: []string{"aws cloudfront get-origin-access-control-config --id " + vc.OAC + " > oac.json",
+				"# set OriginAccessControlConfig.SigningBehavior to always, then:",
+				"aws cloudfront update-origin-access-control --id " + vc.OAC + " --if-match ETAG --origin-access-control-config file://oac-config.json"},
+			Terraform: "aws_cloudfront_origin_access_control: signing_behavior = \"always\"",
+			Change:    &Change{Kind: ChangeOACSigning, Target: vc.OAC, Value: "always"}}}
 }

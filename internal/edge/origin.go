@@ -46,6 +46,24 @@ type OriginAccess struct {
 	Context map[string][]string
 	// Note says why, for logs ("OAC E123 signs (always)").
 	Note string
+	// ViewerAuthorization: an OAC with SigningBehavior no-override and a
+	// viewer request with an Authorization header. CloudFront does not
+	// sign; the origin request carries the viewer's Authorization when
+	// the cache policy forwards it (applyPolicy), and S3 authenticates
+	// that as it would any request (fetchS3). Principal is then the
+	// anonymous user, who S3 sees when the header was not forwarded.
+	ViewerAuthorization bool
+}
+
+// ForwardedAuthenticator is implemented by an S3Origin that
+// authenticates an origin request's own Authorization header as S3
+// authenticates any request: AuthenticateForwarded sets c.Principal and
+// c.Auth (and r.Body) for a valid signature of a known key, otherwise
+// writes S3's error response (SignatureDoesNotMatch, InvalidAccessKeyId,
+// 400 InvalidArgument "Unsupported Authorization Type", ...) to w and
+// returns it.
+type ForwardedAuthenticator interface {
+	AuthenticateForwarded(w http.ResponseWriter, r *http.Request, c *reqctx.Call) *awsapi.Error
 }
 
 // OriginAccessFor decides who S3 sees as the caller of an origin request
@@ -55,8 +73,9 @@ type OriginAccess struct {
 //     service principal, with aws:SourceArn the distribution's ARN and
 //     aws:SourceAccount its account;
 //   - no-override: the same when the viewer sent no Authorization. With
-//     one, CloudFront would forward the viewer's signature; edgegate does
-//     not do that yet and signs as for always (docs/edge.md);
+//     one, CloudFront does not sign and passes the viewer's Authorization
+//     along (when the cache policy forwards it): ViewerAuthorization, and
+//     S3 authenticates the viewer's header itself (fetchS3);
 //   - never: the anonymous user;
 //   - an origin access identity (S3OriginConfig.OriginAccessIdentity
 //     "origin-access-identity/cloudfront/ID"): the OAI's principal, its
@@ -74,11 +93,14 @@ func (e *Edge) OriginAccessFor(d *cloudfront.DistributionView, o *cloudfront.Ori
 		switch b := deref(cfg.SigningBehavior); b {
 		case "never":
 			return OriginAccess{Principal: identity.AnonymousPrincipal, Note: "OAC " + id + " never signs: anonymous"}
-		default: // always, no-override
-			note := "OAC " + id + " signs (" + b + ")"
-			if b == "no-override" && viewerAuthorization {
-				note += "; forwarding the viewer's Authorization is not implemented, signed instead"
+		case "no-override":
+			if viewerAuthorization {
+				return OriginAccess{Principal: identity.AnonymousPrincipal, ViewerAuthorization: true,
+					Note: "OAC " + id + " does not sign (no-override): the viewer sent Authorization"}
 			}
+		}
+		{ // always, or no-override without a viewer Authorization
+			note := "OAC " + id + " signs (" + deref(cfg.SigningBehavior) + ")"
 			return OriginAccess{
 				Principal: ServicePrincipal,
 				Context: map[string][]string{
@@ -179,6 +201,17 @@ func (e *Edge) NewOriginRequest(ctx context.Context, r *http.Request, region, pa
 // fetchS3 makes origin request or (built by NewOriginRequest from
 // viewer request r) to edgegate's S3 in-process as access says, with
 // request id originID, writing S3's answer to w.
+//
+// An origin request CloudFront does not sign (an OAC with no-override and
+// a viewer Authorization, access.ViewerAuthorization; never; no OAC or
+// OAI) that carries the viewer's Authorization (a cache policy forwards
+// it) is authenticated by the origin (ForwardedAuthenticator) as S3 would:
+// the viewer's signature must be valid for the origin request as it is.
+// A request CloudFront signs (always, an OAI) carries CloudFront's
+// signature, never the viewer's.
+// An origin that cannot authenticate gets the request without the header,
+// as the anonymous user: edgegate never trusts a signature it has not
+// verified.
 func (e *Edge) fetchS3(w http.ResponseWriter, r, or *http.Request, access OriginAccess, originID string) *awsapi.Error {
 	c := &reqctx.Call{
 		RequestID: originID,
@@ -190,6 +223,17 @@ func (e *Edge) fetchS3(w http.ResponseWriter, r, or *http.Request, access Origin
 		Secure:   r.TLS != nil,
 		Received: received(),
 		Context:  access.Context,
+	}
+	if access.Principal.IsAnonymous() && or.Header.Get("Authorization") != "" {
+		fa, ok := e.s3.(ForwardedAuthenticator)
+		if !ok {
+			or.Header.Del("Authorization")
+		} else if ae := fa.AuthenticateForwarded(w, or, c); ae != nil {
+			return ae
+		}
+	} else {
+		// Only a verified viewer signature reaches S3 as one.
+		or.Header.Del("Authorization")
 	}
 	return e.s3.ServeS3(w, or, c)
 }

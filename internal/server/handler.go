@@ -282,6 +282,39 @@ func (s *Server) serveEdge(w http.ResponseWriter, r *http.Request, d *cloudfront
 
 // writeAuthError answers a request that failed before reaching its service,
 // in the wire format of the service it was meant for.
+// authenticateForwarded authenticates the Authorization header of an
+// origin request the edge did not sign (a viewer's, forwarded by a cache
+// policy) as serveAPI does a signed S3 request: on success c gets the
+// principal and the verified signature, otherwise S3's error response is
+// written to w (and logged as S3 logs refused requests) and returned.
+func (s *Server) authenticateForwarded(w http.ResponseWriter, r *http.Request, c *reqctx.Call) *awsapi.Error {
+	fail := func(err error) *awsapi.Error {
+		var ae *awsapi.Error
+		if !errors.As(err, &ae) {
+			ae = awsapi.ErrInternal
+		}
+		s.writeAuthError(w, r, c, "s3", ae)
+		return ae
+	}
+	res, err := s.verifier.Verify(r)
+	if err != nil {
+		return fail(err)
+	}
+	if res.AuthType == sigv4.None {
+		return nil
+	}
+	p, ok := s.accounts.PrincipalForKey(res.AccessKeyID)
+	if !ok {
+		return fail(awsapi.ErrInvalidAccessKeyID)
+	}
+	if e := s.accounts.CheckSessionToken(res.AccessKeyID, res.SecurityToken, c.Received); e != nil {
+		return fail(e)
+	}
+	c.Principal, c.Auth, c.Context = p, res, nil
+	r.Body = res.Body
+	return nil
+}
+
 func (s *Server) writeAuthError(w http.ResponseWriter, r *http.Request, c *reqctx.Call, service string, err error) string {
 	var ae *awsapi.Error
 	if !errors.As(err, &ae) {

@@ -325,8 +325,16 @@ func responseHeaderBytes(r *http.Request, sw *statusWriter) int64 {
 // timedOrigin is the edge's S3 origin with its requests timed for
 // edgegate_origin_request_duration_seconds.
 type timedOrigin struct {
-	s3 edge.S3Origin
-	m  *metrics.Registry
+	s3   edge.S3Origin
+	m    *metrics.Registry
+	auth func(http.ResponseWriter, *http.Request, *reqctx.Call) *awsapi.Error
+}
+
+// AuthenticateForwarded authenticates an origin request's forwarded
+// viewer Authorization as the server does any S3 request
+// (edge.ForwardedAuthenticator).
+func (o timedOrigin) AuthenticateForwarded(w http.ResponseWriter, r *http.Request, c *reqctx.Call) *awsapi.Error {
+	return o.auth(w, r, c)
 }
 
 func (o timedOrigin) ServeS3(w http.ResponseWriter, r *http.Request, c *reqctx.Call) *awsapi.Error {

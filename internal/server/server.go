@@ -231,7 +231,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	// The edge answers distribution hosts from this S3, in-process, and
 	// website origins from the website endpoint.
 	s.edge = edge.New(edge.Config{
-		CloudFront: s.cf, S3: timedOrigin{s.s3, s.logs.metrics}, Website: s.website, Traces: s.traces, Logger: cfg.Logger,
+		CloudFront: s.cf, S3: timedOrigin{s.s3, s.logs.metrics, s.authenticateForwarded}, Website: s.website, Traces: s.traces, Logger: cfg.Logger,
 		DenialReasonHeader: cfg.DenialReasonHeader, LinkCapacity: cfg.TraceCapacity,
 		Cache: edgeCache, DefaultErrorCachingMinTTL: cfg.EdgeCache.ErrorTTL,
 	})

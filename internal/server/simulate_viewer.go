@@ -80,7 +80,7 @@ func (s *Server) newSimulator() *simulator {
 	return &simulator{
 		traces: tr,
 		edge: edge.New(edge.Config{
-			CloudFront: s.cf, S3: readOnlyOrigin{origin}, Website: s3website.New(origin), Traces: tr, Logger: s.log,
+			CloudFront: s.cf, S3: readOnlyOrigin{origin, s.authenticateForwarded}, Website: s3website.New(origin), Traces: tr, Logger: s.log,
 			LinkCapacity: simCapacity, DefaultErrorCachingMinTTL: s.cfg.EdgeCache.ErrorTTL,
 		}),
 	}
@@ -88,7 +88,10 @@ func (s *Server) newSimulator() *simulator {
 
 // readOnlyOrigin answers origin requests that would change S3 (PUT, POST,
 // DELETE, PATCH) with 501 instead of making them: a simulation reads.
-type readOnlyOrigin struct{ s *s3.Service }
+type readOnlyOrigin struct {
+	s    *s3.Service
+	auth func(http.ResponseWriter, *http.Request, *reqctx.Call) *awsapi.Error
+}
 
 // errSimulatedWrite is the answer to a simulated write.
 var errSimulatedWrite = awsapi.New(http.StatusNotImplemented, "NotImplemented",
@@ -205,6 +208,12 @@ func (s *Server) SimulateViewer(ctx context.Context, vr ViewerRequest) (*ViewerR
 func untracedOrigin(out edge.Outcome, status int, vc *diagnose.ViewerContext) *diagnose.Explanation {
 	x := &diagnose.Explanation{RequestID: out.RequestID, Status: status, ErrorCode: out.Reason, Responder: "origin",
 		Operation: "CloudFront", Principal: "viewer", Findings: []diagnose.Finding{}, Trace: []diagnose.Step{}}
+	if vc != nil && vc.OriginKind == "s3" && vc.OAC != "" && vc.OACSigning == "no-override" && forwardedAuthError[out.Reason] {
+		// S3 refused the viewer's Authorization, which CloudFront passed
+		// along unsigned.
+		x.Findings = append(x.Findings, diagnose.OACNoOverrideFinding(vc, "",
+			[]string{fmt.Sprintf("S3 answered %d %s to the viewer's Authorization", status, out.Reason)}))
+	}
 	if out.Reason == "NoSuchBucket" && vc != nil {
 		x.Findings = append(x.Findings, diagnose.Finding{ID: "ORG-FOREIGN-BUCKET", Certainty: diagnose.Definite,
 			Summary:  "the origin's bucket " + vc.Bucket + " does not exist (deleted, or never created in this account): S3 answers 404 NoSuchBucket",
@@ -215,6 +224,12 @@ func untracedOrigin(out edge.Outcome, status int, vc *diagnose.ViewerContext) *d
 	}
 	return x
 }
+
+// forwardedAuthError are S3's answers to an Authorization header it
+// cannot authenticate (sigv4.Verifier.Verify).
+var forwardedAuthError = map[string]bool{"SignatureDoesNotMatch": true, "InvalidAccessKeyId": true, "InvalidArgument": true,
+	"AuthorizationHeaderMalformed": true, "InvalidRequest": true, "AccessDenied": true, "RequestTimeTooSkewed": true,
+	"InvalidToken": true, "ExpiredToken": true, "XAmzContentSHA256Mismatch": true}
 
 func readMethod(m string) bool {
 	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
@@ -289,4 +304,11 @@ func (s *Server) keyLister(caller identity.Principal, operator bool) edge.KeyLis
 			return keys, res.IsTruncated
 		}
 	}
+}
+
+// AuthenticateForwarded authenticates an origin request's forwarded
+// viewer Authorization as the server does any S3 request
+// (edge.ForwardedAuthenticator).
+func (o readOnlyOrigin) AuthenticateForwarded(w http.ResponseWriter, r *http.Request, c *reqctx.Call) *awsapi.Error {
+	return o.auth(w, r, c)
 }

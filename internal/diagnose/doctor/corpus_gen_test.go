@@ -510,6 +510,44 @@ var scenarios = []scenario{
 		g.mkOAC("always")
 		g.mkDist(nil)
 	}, corpusExpected{Status: 404, Responder: "origin", Findings: []expectedFinding{def("ORG-FOREIGN-BUCKET", vFalse)}}},
+	{"org-oac-no-override", corpusRequest{Path: "/index.html", Headers: map[string][]string{"Authorization": {"Bearer eyJhbGciOiJIUzI1NiJ9.e30.c2lnbmF0dXJl"}}}, func(g *gen) {
+		g.mkBucket("index.html")
+		g.mkOAC("no-override")
+		pol := g.authCachePolicy()
+		g.mkDist(func(_ *cftypes.Origin, cfg *cftypes.DistributionConfig) {
+			cfg.DefaultCacheBehavior.CachePolicyId = aws.String(pol)
+		})
+		g.grant()
+	}, corpusExpected{Status: 400, Responder: "origin", Findings: []expectedFinding{def("ORG-OAC-NO-OVERRIDE", vTrue)}}},
+	{"org-oac-no-override-sigv4", corpusRequest{Path: "/index.html", Headers: map[string][]string{
+		"Authorization": {"AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20261128/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-content-sha256;x-amz-date, " +
+			"Signature=fe5f80f77d5fa3beca038a248ff027d0445342fe2855ddc963176630326f1024"},
+		"X-Amz-Date": {"20261128T000000Z"}, "X-Amz-Content-Sha256": {"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"}}}, func(g *gen) {
+		g.mkBucket("index.html")
+		g.mkOAC("no-override")
+		pol := g.authCachePolicy("X-Amz-Date", "X-Amz-Content-Sha256")
+		g.mkDist(func(_ *cftypes.Origin, cfg *cftypes.DistributionConfig) {
+			cfg.DefaultCacheBehavior.CachePolicyId = aws.String(pol)
+		})
+		g.grant()
+	}, corpusExpected{Status: 403, Responder: "origin", Findings: []expectedFinding{def("ORG-OAC-NO-OVERRIDE", vTrue)}}},
+}
+
+// authCachePolicy creates a cache policy whose key (so the origin
+// request) includes the viewer's Authorization header and headers.
+func (g *gen) authCachePolicy(headers ...string) string {
+	g.t.Helper()
+	hs := append([]string{"Authorization"}, headers...)
+	out, err := g.cf.CreateCachePolicy(context.Background(), &cloudfront.CreateCachePolicyInput{CachePolicyConfig: &cftypes.CachePolicyConfig{
+		Name: aws.String("forward-authorization"), MinTTL: aws.Int64(1), DefaultTTL: aws.Int64(86400), MaxTTL: aws.Int64(31536000),
+		ParametersInCacheKeyAndForwardedToOrigin: &cftypes.ParametersInCacheKeyAndForwardedToOrigin{
+			EnableAcceptEncodingGzip: aws.Bool(true),
+			HeadersConfig: &cftypes.CachePolicyHeadersConfig{HeaderBehavior: cftypes.CachePolicyHeaderBehaviorWhitelist,
+				Headers: &cftypes.Headers{Quantity: aws.Int32(int32(len(hs))), Items: hs}},
+			CookiesConfig:      &cftypes.CachePolicyCookiesConfig{CookieBehavior: cftypes.CachePolicyCookieBehaviorNone},
+			QueryStringsConfig: &cftypes.CachePolicyQueryStringsConfig{QueryStringBehavior: cftypes.CachePolicyQueryStringBehaviorNone}}}})
+	g.must(err)
+	return *out.CachePolicy.Id
 }
 
 // offline makes off what the doctor must find, live what the live
