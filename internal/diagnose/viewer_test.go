@@ -37,6 +37,11 @@ func TestRefine(t *testing.T) {
 		return &Explanation{Status: 403, ErrorCode: "AccessDenied", Principal: principal, Responder: "origin",
 			Findings: []Finding{{ID: "POL-NO-ALLOW", Certainty: Definite, Fix: textFix("x")}}}
 	}
+	query := func(action, op string) *Explanation {
+		x := noAllow("cloudfront.amazonaws.com")
+		x.Operation, x.Trace = op, []Step{{Action: action, Source: "bucket policy", Decision: "ImplicitDeny"}}
+		return x
+	}
 	missing := &Explanation{Status: 403, Principal: "cloudfront.amazonaws.com", Findings: []Finding{{ID: "KEY-MISSING", Certainty: Definite}}}
 	tests := []struct {
 		name   string
@@ -80,6 +85,23 @@ func TestRefine(t *testing.T) {
 			}),
 			[]string{"CF-WAF", "CF-FUNCTION", "CF-SIGNED"}, ""},
 		{"healthy", &Explanation{Status: 200, Findings: []Finding{}}, s3vc(nil), []string{}, ""},
+		{"query: acl via the cache policy", query("s3:GetObjectAcl", "GetObjectAcl"), s3vc(func(vc *ViewerContext) { vc.OriginQuery, vc.QueryInCacheKey = "acl", true }),
+			[]string{"KEY-QUERY"}, ChangeCachePolicy},
+		{"query: versionId via the origin request policy", query("s3:GetObjectVersion", "GetObject"),
+			s3vc(func(vc *ViewerContext) { vc.OriginQuery, vc.OriginRequestPolicyID = "versionId=3", "216adef6" }), []string{"KEY-QUERY"}, ChangeOriginRequestPolicy},
+		{"query: legacy forwarding is advice", query("s3:GetObjectTagging", "GetObjectTagging"), s3vc(func(vc *ViewerContext) { vc.OriginQuery = "tagging" }),
+			[]string{"KEY-QUERY"}, ""},
+		{"query: a harmless query string denied GetObject", query("s3:GetObject", "GetObject"), s3vc(func(vc *ViewerContext) { vc.OriginQuery, vc.QueryInCacheKey = "v=2", true }),
+			[]string{"POL-NO-ALLOW"}, ""},
+		{"query: none forwarded", query("s3:GetObjectAcl", "GetObjectAcl"), s3vc(nil), []string{"POL-NO-ALLOW"}, ""},
+		{"query: website origin", query("s3:GetObjectAcl", "GetObjectAcl"), s3vc(func(vc *ViewerContext) { vc.OriginQuery, vc.OriginKind = "acl", "website" }),
+			[]string{"POL-NO-ALLOW"}, ""},
+		{"no-override: header not forwarded", noAllow("anonymous"), s3vc(func(vc *ViewerContext) { vc.OACSigning = "no-override" }),
+			[]string{"ORG-OAC-NO-OVERRIDE"}, ChangeOACSigning},
+		{"no-override: the viewer's own signature", noAllow("arn:aws:iam::111122223333:user/u"), s3vc(func(vc *ViewerContext) { vc.OACSigning = "no-override" }),
+			[]string{"ORG-OAC-NO-OVERRIDE"}, ChangeOACSigning},
+		{"no-override, signed by CloudFront: stays", noAllow("cloudfront.amazonaws.com"), s3vc(func(vc *ViewerContext) { vc.OACSigning = "no-override" }),
+			[]string{"POL-NO-ALLOW"}, ""},
 	}
 	for _, tt := range tests {
 		x := *tt.x
@@ -111,4 +133,11 @@ func TestRefine(t *testing.T) {
 		t.Errorf("statement %s", st)
 	}
 	Refine(nil, nil) // no panic
+	RefineQuery(nil, nil)
+	// RefineQuery names KEY-QUERY in an explanation already refined.
+	x = query("s3:GetObjectAcl", "GetObjectAcl")
+	RefineQuery(x, s3vc(func(vc *ViewerContext) { vc.OriginQuery, vc.QueryInCacheKey = "acl", true }))
+	if f := x.Findings[0]; f.ID != "KEY-QUERY" || !strings.Contains(strings.Join(f.Evidence, "\n"), "?acl") {
+		t.Errorf("RefineQuery: %+v", f)
+	}
 }

@@ -132,6 +132,29 @@ func TestApply(t *testing.T) {
 				}
 				return ""
 			}, false},
+		{"cache policy of the default", diagnose.Change{Kind: diagnose.ChangeCachePolicy, Value: "658327ea"},
+			func(b *bundle.Bundle) string {
+				if v := b.DistributionConfig().DefaultCacheBehavior.CachePolicyId; v == nil || *v != "658327ea" {
+					return "unchanged"
+				}
+				return ""
+			}, false},
+		{"origin request policy of an ordered behavior", diagnose.Change{Kind: diagnose.ChangeOriginRequestPolicy, Target: "/api/*", Value: "88a5eaf4"},
+			func(b *bundle.Bundle) string {
+				if v := b.DistributionConfig().CacheBehaviors.Items[0].OriginRequestPolicyId; v == nil || *v != "88a5eaf4" {
+					return "unchanged"
+				}
+				return ""
+			}, false},
+		{"origin request policy removed", diagnose.Change{Kind: diagnose.ChangeOriginRequestPolicy, Target: "*"},
+			func(b *bundle.Bundle) string {
+				if v := b.DistributionConfig().DefaultCacheBehavior.OriginRequestPolicyId; v != nil {
+					return *v
+				}
+				return ""
+			}, false},
+		{"no cache policy id", diagnose.Change{Kind: diagnose.ChangeCachePolicy, Target: "/api/*"}, nil, true},
+		{"cache policy of a missing behavior", diagnose.Change{Kind: diagnose.ChangeCachePolicy, Target: "/nope/*", Value: "x"}, nil, true},
 		{"unknown kind", diagnose.Change{Kind: "paint-it-blue"}, nil, true},
 	}
 	for _, tt := range tests {
