@@ -374,8 +374,8 @@ func queryFinding(x *Explanation, vc *ViewerContext, f *Finding) (Finding, bool)
 		"behavior " + vc.Behavior + ": cache policy " + orNone(vc.CachePolicyID) + ", origin request policy " + orNone(vc.OriginRequestPolicyID)},
 		f.Evidence...)
 	g := Finding{ID: "KEY-QUERY", Certainty: Definite,
-		Summary: "the behavior forwards the viewer's query string ?" + vc.OriginQuery + " to S3, which turns the read of " + vc.Key +
-			" into " + op + " (" + action + "), an action " + x.Principal + " is not allowed (nor should be)",
+		Summary: "the behavior forwards the viewer's query string ?" + vc.OriginQuery + " to S3, which makes it authorize the read of " + vc.Key +
+			" as " + op + " (" + action + "), an action " + x.Principal + " is not allowed (nor needs to be)",
 		Evidence: ev}
 	cmds := []string{"aws cloudfront get-distribution-config --id " + vc.DistributionID + " > dist.json"}
 	switch {

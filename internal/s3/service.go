@@ -290,7 +290,7 @@ func (s *Service) serve(w http.ResponseWriter, r *http.Request, q *request) erro
 // authorize decides whether q's principal may perform q's operation on
 // the addressed resource (spec §1.2), keeping the decision for explain.
 func (s *Service) authorize(ctx context.Context, q *request) error {
-	action := q.op.action
+	action := q.action()
 	// Service-level actions (s3:ListAllMyBuckets) have no resource type;
 	// AWS's own examples grant them on "arn:aws:s3:::*", which must work as
 	// well as "*": judge them against that ARN.
@@ -326,14 +326,25 @@ func (s *Service) authorize(ctx context.Context, q *request) error {
 func (s *Service) decideMissing(ctx context.Context, q *request) error {
 	q.notes = append(q.notes, "s3://"+q.bucket+"/"+q.key+" does not exist")
 	resource := awsapi.S3ObjectARN(q.bucket, q.key)
-	res, err := s.decide(ctx, q, q.op.action, resource, q.bs, &store.Object{Owner: q.bkt.Owner})
+	res, err := s.decide(ctx, q, q.action(), resource, q.bs, &store.Object{Owner: q.bkt.Owner})
 	if err != nil {
 		return err
 	}
 	if !res.Allowed {
-		return s.denied(q, res, q.op.action, resource)
+		return s.denied(q, res, q.action(), resource)
 	}
 	return nil
+}
+
+// action is the action q's operation is authorized as: a GetObject or
+// HeadObject of a version (a versionId parameter, "null" included) needs
+// s3:GetObjectVersion (API reference, GetObject: "To access a specific
+// version ... you need the s3:GetObjectVersion permission").
+func (q *request) action() string {
+	if (q.op.name == "GetObject" || q.op.name == "HeadObject") && q.query.Has("versionId") {
+		return "s3:GetObjectVersion"
+	}
+	return q.op.action
 }
 
 // missingObject answers an object read of a key that does not exist: S3
@@ -352,7 +363,7 @@ func (s *Service) missingObject(ctx context.Context, q *request) error {
 	if !res.Allowed {
 		res.Reason = authz.ReasonMissingObjectNoListBucket
 		q.checks[len(q.checks)-1].Result.Reason = authz.ReasonMissingObjectNoListBucket
-		return s.denied(q, res, q.op.action, awsapi.S3ObjectARN(q.bucket, q.key))
+		return s.denied(q, res, q.action(), awsapi.S3ObjectARN(q.bucket, q.key))
 	}
 	return noSuchKey(q.key)
 }

@@ -37,6 +37,9 @@ const (
 	// cachingQueryAll is UseOriginCacheControlHeaders-QueryStrings: every
 	// query string in the cache key, so forwarded to the origin.
 	cachingQueryAll = "4cc15a8a-d715-48a4-82b8-cc0b614638fe"
+	// allViewerExceptHost is the origin request policy
+	// AllViewerExceptHostHeader: every query string forwarded.
+	allViewerExceptHost = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
 )
 
 // gen is one scenario's live world.
@@ -496,6 +499,15 @@ var scenarios = []scenario{
 		g.mkOAC("always")
 		g.mkDist(func(_ *cftypes.Origin, cfg *cftypes.DistributionConfig) {
 			cfg.DefaultCacheBehavior.CachePolicyId = aws.String(cachingQueryAll)
+		})
+		g.grant()
+	}, origin403(def("KEY-QUERY", vTrue))},
+	{"key-query-version", corpusRequest{Path: "/index.html?versionId=null"}, func(g *gen) {
+		g.mkBucket("index.html")
+		g.mkOAC("always")
+		// The origin request policy forwards every query string.
+		g.mkDist(func(_ *cftypes.Origin, cfg *cftypes.DistributionConfig) {
+			cfg.DefaultCacheBehavior.OriginRequestPolicyId = aws.String(allViewerExceptHost)
 		})
 		g.grant()
 	}, origin403(def("KEY-QUERY", vTrue))},
