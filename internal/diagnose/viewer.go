@@ -40,6 +40,11 @@ type ViewerContext struct {
 	OriginQuery                          string
 	CachePolicyID, OriginRequestPolicyID string
 	QueryInCacheKey                      bool
+	// HostForwarded: the behavior's origin request policy (or legacy
+	// ForwardedValues) forwards the viewer's Host header to an S3 REST
+	// origin. The edge does not (it cannot reach S3 by another name), so
+	// the request is not simulated as AWS answers it: ORG-HOST-FWD.
+	HostForwarded bool
 	// WebACL, Functions (CloudFront Functions and Lambda@Edge ARNs on the
 	// behavior) and SignedURLs (TrustedKeyGroups or TrustedSigners
 	// enabled) are what the edge does not simulate.
@@ -312,6 +317,20 @@ func possibleFindings(vc *ViewerContext) []Finding {
 			Summary:  "the cache behavior " + vc.Behavior + " runs functions whose code is not simulated; they may answer or rewrite the request",
 			Evidence: append([]string{"behavior: " + vc.Behavior}, vc.Functions...),
 			Fix:      &Fix{Summary: "test the function with the request (aws cloudfront test-function)", Unverified: "function code is not simulated"}})
+	}
+	if vc.HostForwarded {
+		fs = append(fs, Finding{ID: "ORG-HOST-FWD", Certainty: Possible,
+			Summary: "the cache behavior " + vc.Behavior + " forwards the viewer's Host header to the S3 origin " + vc.OriginDomain +
+				": S3 then resolves the bucket from (and CloudFront signs for) the distribution's name, not the bucket's, and refuses the request " +
+				"(403; S3's exact error is UNCONFIRMED); edgegate always sends the origin's own Host, so it does not simulate this",
+			Evidence: []string{"behavior " + vc.Behavior + ": origin request policy " + orNone(vc.OriginRequestPolicyID) + " forwards Host",
+				"origin " + vc.OriginID + ": " + vc.OriginDomain + " (S3 REST)"},
+			Fix: &Fix{Summary: "use an origin request policy that does not forward Host: Managed-CORS-S3Origin (" + managedCORSS3Origin +
+				") or Managed-AllViewerExceptHostHeader (b689b0a8-53d0-40ab-baf2-68738e2966ac)",
+				Commands: []string{"aws cloudfront get-distribution-config --id " + vc.DistributionID + " > dist.json",
+					"# set the behavior's OriginRequestPolicyId to " + managedCORSS3Origin + " (or remove Host from ForwardedValues.Headers), then aws cloudfront update-distribution"},
+				Terraform:  "origin_request_policy_id = \"" + managedCORSS3Origin + "\" in the cache behavior",
+				Unverified: "edgegate never forwards Host to S3, so the change makes no difference it can simulate"}})
 	}
 	if vc.SignedURLs {
 		fs = append(fs, Finding{ID: "CF-SIGNED", Certainty: Possible,

@@ -85,6 +85,8 @@ func TestRefine(t *testing.T) {
 			}),
 			[]string{"CF-WAF", "CF-FUNCTION", "CF-SIGNED"}, ""},
 		{"healthy", &Explanation{Status: 200, Findings: []Finding{}}, s3vc(nil), []string{}, ""},
+		{"Host forwarded to S3", &Explanation{Status: 200, Findings: []Finding{}}, s3vc(func(vc *ViewerContext) { vc.HostForwarded = true }),
+			[]string{"ORG-HOST-FWD"}, ""},
 		{"query: acl via the cache policy", query("s3:GetObjectAcl", "GetObjectAcl"), s3vc(func(vc *ViewerContext) { vc.OriginQuery, vc.QueryInCacheKey = "acl", true }),
 			[]string{"KEY-QUERY"}, ChangeCachePolicy},
 		{"query: versionId via the origin request policy", query("s3:GetObjectVersion", "GetObject"),

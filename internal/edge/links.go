@@ -247,7 +247,6 @@ func (e *Edge) ViewerContext(d *cloudfront.DistributionView, r *http.Request, ke
 		if b, ok := SelectBehavior(d.Config, r.URL.Path); ok {
 			pol := e.policyFor(d, b)
 			vc.OriginQuery = cache.FilterQuery(r.URL.RawQuery, pol.query)
-			vc.CachePolicyID, vc.OriginRequestPolicyID = b.CachePolicyID, b.OriginRequestPolicyID
 			vc.QueryInCacheKey = b.CachePolicyID != "" && cache.FilterQuery(r.URL.RawQuery, pol.key.QueryStrings) != ""
 		}
 	}
@@ -270,6 +269,7 @@ func (e *Edge) contextFor(d *cloudfront.DistributionView, v viewerInfo, keys Key
 		return vc
 	}
 	vc.Behavior, vc.ViewerProtocolPolicy, vc.OriginID = b.PathPattern, b.ViewerProtocolPolicy, b.TargetOriginID
+	vc.CachePolicyID, vc.OriginRequestPolicyID = b.CachePolicyID, b.OriginRequestPolicyID
 	var fa *cloudfront.FunctionAssociations
 	var la *cloudfront.LambdaFunctionAssociations
 	var tk *cloudfront.TrustedKeyGroups
@@ -306,6 +306,11 @@ func (e *Edge) contextFor(d *cloudfront.DistributionView, v viewerInfo, keys Key
 		vc.OriginKind, vc.Bucket = "s3", target.Bucket
 	}
 	vc.OriginPath = deref(o.OriginPath)
+	if vc.OriginKind == "s3" && e.cf != nil {
+		// applyPolicy never forwards Host (edgeOwned): the origin request
+		// goes to S3's endpoint whatever the policy says.
+		vc.HostForwarded = e.policyFor(d, b).headers.Includes("Host")
+	}
 	p := v.path
 	if p == "/" && vc.DefaultRootObject != "" {
 		p = "/" + vc.DefaultRootObject

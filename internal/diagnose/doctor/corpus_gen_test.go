@@ -34,12 +34,11 @@ const (
 	genOtherKey    = "AKIAOTHERWRITER00001"
 	genOtherSecret = "other-secret"
 	cachingOpt     = "658327ea-f89d-4fab-a63d-7e88639e58f6"
-	// cachingQueryAll is UseOriginCacheControlHeaders-QueryStrings: every
-	// query string in the cache key, so forwarded to the origin.
-	cachingQueryAll = "4cc15a8a-d715-48a4-82b8-cc0b614638fe"
 	// allViewerExceptHost is the origin request policy
 	// AllViewerExceptHostHeader: every query string forwarded.
 	allViewerExceptHost = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+	// allViewer is the origin request policy AllViewer: Host included.
+	allViewer = "216adef6-5c7f-47e4-b989-5492eafa07d3"
 )
 
 // gen is one scenario's live world.
@@ -497,8 +496,9 @@ var scenarios = []scenario{
 	{"key-query", corpusRequest{Path: "/index.html?acl"}, func(g *gen) {
 		g.mkBucket("index.html")
 		g.mkOAC("always")
+		pol := g.cachePolicy("query-strings", cftypes.CachePolicyQueryStringBehaviorAll)
 		g.mkDist(func(_ *cftypes.Origin, cfg *cftypes.DistributionConfig) {
-			cfg.DefaultCacheBehavior.CachePolicyId = aws.String(cachingQueryAll)
+			cfg.DefaultCacheBehavior.CachePolicyId = aws.String(pol)
 		})
 		g.grant()
 	}, origin403(def("KEY-QUERY", vTrue))},
@@ -511,6 +511,14 @@ var scenarios = []scenario{
 		})
 		g.grant()
 	}, origin403(def("KEY-QUERY", vTrue))},
+	{"org-host-fwd-possible", corpusRequest{Path: "/index.html"}, func(g *gen) {
+		g.mkBucket("index.html")
+		g.mkOAC("always")
+		g.mkDist(func(_ *cftypes.Origin, cfg *cftypes.DistributionConfig) {
+			cfg.DefaultCacheBehavior.OriginRequestPolicyId = aws.String(allViewer)
+		})
+		g.grant()
+	}, corpusExpected{Status: 200, Responder: "origin", Findings: []expectedFinding{f("ORG-HOST-FWD", diagnose.Possible, vFalse)}}},
 	{"pol-explicit-deny", corpusRequest{Path: "/index.html"}, func(g *gen) {
 		g.mkBucket("index.html")
 		g.mkOAC("always")
@@ -548,16 +556,25 @@ var scenarios = []scenario{
 // authCachePolicy creates a cache policy whose key (so the origin
 // request) includes the viewer's Authorization header and headers.
 func (g *gen) authCachePolicy(headers ...string) string {
+	return g.cachePolicy("forward-authorization", cftypes.CachePolicyQueryStringBehaviorNone, append([]string{"Authorization"}, headers...)...)
+}
+
+// cachePolicy creates a cache policy named name whose key (so the origin
+// request) includes the query strings as qs says and the headers.
+func (g *gen) cachePolicy(name string, qs cftypes.CachePolicyQueryStringBehavior, headers ...string) string {
 	g.t.Helper()
-	hs := append([]string{"Authorization"}, headers...)
+	hc := &cftypes.CachePolicyHeadersConfig{HeaderBehavior: cftypes.CachePolicyHeaderBehaviorNone}
+	if len(headers) > 0 {
+		hc = &cftypes.CachePolicyHeadersConfig{HeaderBehavior: cftypes.CachePolicyHeaderBehaviorWhitelist,
+			Headers: &cftypes.Headers{Quantity: aws.Int32(int32(len(headers))), Items: headers}}
+	}
 	out, err := g.cf.CreateCachePolicy(context.Background(), &cloudfront.CreateCachePolicyInput{CachePolicyConfig: &cftypes.CachePolicyConfig{
-		Name: aws.String("forward-authorization"), MinTTL: aws.Int64(1), DefaultTTL: aws.Int64(86400), MaxTTL: aws.Int64(31536000),
+		Name: aws.String(name), MinTTL: aws.Int64(1), DefaultTTL: aws.Int64(86400), MaxTTL: aws.Int64(31536000),
 		ParametersInCacheKeyAndForwardedToOrigin: &cftypes.ParametersInCacheKeyAndForwardedToOrigin{
 			EnableAcceptEncodingGzip: aws.Bool(true),
-			HeadersConfig: &cftypes.CachePolicyHeadersConfig{HeaderBehavior: cftypes.CachePolicyHeaderBehaviorWhitelist,
-				Headers: &cftypes.Headers{Quantity: aws.Int32(int32(len(hs))), Items: hs}},
-			CookiesConfig:      &cftypes.CachePolicyCookiesConfig{CookieBehavior: cftypes.CachePolicyCookieBehaviorNone},
-			QueryStringsConfig: &cftypes.CachePolicyQueryStringsConfig{QueryStringBehavior: cftypes.CachePolicyQueryStringBehaviorNone}}}})
+			HeadersConfig:            hc,
+			CookiesConfig:            &cftypes.CachePolicyCookiesConfig{CookieBehavior: cftypes.CachePolicyCookieBehaviorNone},
+			QueryStringsConfig:       &cftypes.CachePolicyQueryStringsConfig{QueryStringBehavior: qs}}}})
 	g.must(err)
 	return *out.CachePolicy.Id
 }
