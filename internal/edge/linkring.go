@@ -53,8 +53,9 @@ func newCfID() string {
 }
 
 // cfIDSequence returns the sequence number of an id newCfID made; ok
-// false for a string that is no such id (any other string gives some
-// number too: callers compare the id they find).
+// false for a string that is no such id (but for one in 2^64/n of the
+// well-formed others, n the ids made so far: callers compare the id they
+// find).
 func cfIDSequence(id string) (seq uint64, ok bool) {
 	if len(id) != 56 {
 		return 0, false
@@ -64,7 +65,13 @@ func cfIDSequence(id string) (seq uint64, ok bool) {
 	if err != nil || n != cfIDRaw {
 		return 0, false
 	}
-	return binary.LittleEndian.Uint64(b[:8]) ^ maphash.Bytes(cfIDSeed, b[8:cfIDRaw]), true
+	seq = binary.LittleEndian.Uint64(b[:8]) ^ maphash.Bytes(cfIDSeed, b[8:cfIDRaw])
+	// A number not handed out yet is no id of this process (a string of
+	// 56 base64 characters made elsewhere almost always unmasks to one).
+	if seq == 0 || seq > cfIDSeq.Load() {
+		return 0, false
+	}
+	return seq, true
 }
 
 // linkStripes is how many locks guard a ring's slots (slot % linkStripes):

@@ -27,11 +27,23 @@ func TestCfIDSequence(t *testing.T) {
 	if same > 3 {
 		t.Errorf("the sequence bytes of consecutive ids look like a counter: %x %x", ra[:8], rb[:8])
 	}
-	for _, bad := range []string{"", "never-put", a[:55], a[:54] + "!!", a + "=="} {
+	// Well-formed ids of another process (another seed), or with a
+	// random byte changed (another mask), unmask to a number not handed
+	// out here.
+	other := base64.URLEncoding.EncodeToString(make([]byte, cfIDRaw))
+	for _, bad := range []string{"", "never-put", a[:55], a[:54] + "!!", a + "==", other, a[:20] + flip(a[20]) + a[21:]} {
 		if s, ok := cfIDSequence(bad); ok {
 			t.Errorf("cfIDSequence(%q) = %d, true", bad, s)
 		}
 	}
+}
+
+// flip returns a base64 character other than c.
+func flip(c byte) string {
+	if c == 'A' {
+		return "B"
+	}
+	return "A"
 }
 
 func TestLinkRing(t *testing.T) {
