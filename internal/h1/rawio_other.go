@@ -8,5 +8,6 @@ type rawIO struct{}
 
 func newRawIO(any) *rawIO { return nil }
 
-func (*rawIO) Read([]byte) (int, error)  { panic("h1: no rawIO") }
-func (*rawIO) Write([]byte) (int, error) { panic("h1: no rawIO") }
+func (*rawIO) Read([]byte) (int, error)        { panic("h1: no rawIO") }
+func (*rawIO) Write([]byte) (int, error)       { panic("h1: no rawIO") }
+func (*rawIO) Write2(_, _ []byte) (int, error) { panic("h1: no rawIO") }

@@ -27,8 +27,10 @@ type rawIO struct {
 	wrF   func(fd uintptr) bool // rc.Write's callback, made once
 
 	p   []byte // the read's buffer, or what is left to write
+	q   []byte // Write2: what follows p
 	n   int
 	err error
+	iov [2]syscall.Iovec
 }
 
 func newRawIO(c any) *rawIO {
@@ -85,12 +87,32 @@ func (r *rawIO) Read(p []byte) (int, error) {
 }
 
 func (r *rawIO) writeSome(fd uintptr) bool {
-	for len(r.p) > 0 {
-		n, e := rawRW(syscall.SYS_WRITE, fd, r.p)
+	for len(r.p) > 0 || len(r.q) > 0 {
+		var n int
+		var e syscall.Errno
+		if len(r.p) > 0 && len(r.q) > 0 {
+			r.iov[0].Base, r.iov[1].Base = unsafe.SliceData(r.p), unsafe.SliceData(r.q)
+			r.iov[0].SetLen(len(r.p))
+			r.iov[1].SetLen(len(r.q))
+			var n0 uintptr
+			n0, _, e = syscall.RawSyscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&r.iov[0])), 2)
+			n = int(n0)
+			r.iov = [2]syscall.Iovec{}
+		} else {
+			if len(r.p) == 0 {
+				r.p, r.q = r.q, nil
+			}
+			n, e = rawRW(syscall.SYS_WRITE, fd, r.p)
+		}
 		switch e {
 		case 0:
 			r.n += n
-			r.p = r.p[n:]
+			if n >= len(r.p) {
+				n -= len(r.p)
+				r.p, r.q = r.q[n:], nil
+			} else {
+				r.p = r.p[n:]
+			}
 			continue
 		case syscall.EINTR:
 			continue
@@ -105,10 +127,14 @@ func (r *rawIO) writeSome(fd uintptr) bool {
 
 // Write writes all of p, as net.Conn.Write: a socket buffer that is full
 // parks the goroutine until it drains (or the write deadline, or Close).
-func (r *rawIO) Write(p []byte) (int, error) {
-	r.p, r.n, r.err = p, 0, nil
+func (r *rawIO) Write(p []byte) (int, error) { return r.Write2(p, nil) }
+
+// Write2 writes p and then q, in one writev(2) while both have bytes
+// left; otherwise as Write.
+func (r *rawIO) Write2(p, q []byte) (int, error) {
+	r.p, r.q, r.n, r.err = p, q, 0, nil
 	err := r.rc.Write(r.wrF)
-	r.p = nil
+	r.p, r.q = nil, nil
 	if err == nil {
 		err = r.err
 	}

@@ -103,12 +103,17 @@ func TestRawIOWrite(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		data     []byte
+		tail     []byte // written after data, with Write2 (nil: Write)
 		read     bool          // the peer reads everything (after readAfter)
 		deadline time.Duration // write deadline (0 none)
 		closeCli bool          // the peer closes without reading
 		wantErr  error         // nil: all written
 	}{
 		{name: "small", data: []byte("HTTP/1.1 200 OK\r\n\r\n"), read: true},
+		{name: "header and body in one writev", data: []byte("HTTP/1.1 200 OK\r\n\r\n"), tail: []byte("body"), read: true},
+		{name: "header and a body that blocks", data: []byte("HTTP/1.1 200 OK\r\n\r\n"), tail: big, read: true},
+		{name: "a head that blocks, then the body", data: big, tail: []byte("end"), read: true},
+		{name: "no head", data: []byte{}, tail: []byte("body only"), read: true},
 		{name: "a write that blocks until the peer reads", data: big, read: true},
 		{name: "blocked past the write deadline", data: big, deadline: 50 * time.Millisecond, wantErr: os.ErrDeadlineExceeded},
 		{name: "peer gone", data: big, closeCli: true},
@@ -116,11 +121,12 @@ func TestRawIOWrite(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, cli := tcpPair(t)
 			w := newRawIO(srv)
+			want := append(append([]byte{}, tc.data...), tc.tail...)
 			got := make(chan []byte, 1)
 			if tc.read {
 				go func() {
 					time.Sleep(30 * time.Millisecond) // the write finds the buffers full first
-					b, _ := io.ReadAll(io.LimitReader(cli, int64(len(tc.data))))
+					b, _ := io.ReadAll(io.LimitReader(cli, int64(len(want))))
 					got <- b
 				}()
 			}
@@ -130,7 +136,13 @@ func TestRawIOWrite(t *testing.T) {
 			if tc.deadline > 0 {
 				srv.SetWriteDeadline(time.Now().Add(tc.deadline))
 			}
-			n, err := w.Write(tc.data)
+			var n int
+			var err error
+			if tc.tail != nil {
+				n, err = w.Write2(tc.data, tc.tail)
+			} else {
+				n, err = w.Write(tc.data)
+			}
 			switch {
 			case tc.closeCli:
 				if err == nil || n == len(tc.data) {
@@ -141,10 +153,10 @@ func TestRawIOWrite(t *testing.T) {
 					t.Fatalf("wrote %d of %d, err %v; want %v", n, len(tc.data), err, tc.wantErr)
 				}
 			default:
-				if err != nil || n != len(tc.data) {
-					t.Fatalf("wrote %d of %d, err %v", n, len(tc.data), err)
+				if err != nil || n != len(want) {
+					t.Fatalf("wrote %d of %d, err %v", n, len(want), err)
 				}
-				if b := <-got; !bytes.Equal(b, tc.data) {
+				if b := <-got; !bytes.Equal(b, want) {
 					t.Fatalf("the peer read %d bytes, not what was written", len(b))
 				}
 			}
