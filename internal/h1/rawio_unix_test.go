@@ -103,8 +103,8 @@ func TestRawIOWrite(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		data     []byte
-		tail     []byte // written after data, with Write2 (nil: Write)
-		read     bool          // the peer reads everything (after readAfter)
+		tail     []byte        // written after data, with Write2 (nil: Write)
+		read     bool          // the peer reads everything, 30 ms after the write starts
 		deadline time.Duration // write deadline (0 none)
 		closeCli bool          // the peer closes without reading
 		wantErr  error         // nil: all written
