@@ -16,11 +16,8 @@ package edge
 
 import (
 	"crypto/rand"
-	"encoding/base64"
-	"encoding/binary"
 	"encoding/hex"
 	"log/slog"
-	mrand "math/rand/v2"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -106,7 +103,7 @@ type Edge struct {
 	// via is the Via header value, fixed for the process as a single
 	// edge server's is: "1.1 <32 hex>.cloudfront.net (CloudFront)".
 	via   string
-	links *shardedLinks
+	links *linkRing
 
 	cache   *cache.Cache
 	caching bool // cache is the configured one, not a recorder-only stand-in
@@ -134,7 +131,7 @@ func New(cfg Config) *Edge {
 		cf: cfg.CloudFront, s3: cfg.S3, website: cfg.Website, traces: cfg.Traces, log: cfg.Logger,
 		reasonHeader: cfg.DenialReasonHeader,
 		via:          "1.1 " + hex.EncodeToString(b[:]) + ".cloudfront.net (CloudFront)",
-		links:        newShardedLinks(cfg.LinkCapacity),
+		links:        newLinkRing(cfg.LinkCapacity),
 		cache:        cfg.Cache,
 		caching:      cfg.Cache != nil,
 		errorTTL:     cfg.DefaultErrorCachingMinTTL,
@@ -508,22 +505,6 @@ func xCacheFor(status int) string {
 		return "Error from cloudfront"
 	}
 	return "Miss from cloudfront"
-}
-
-// newCfID returns a fresh X-Amz-Cf-Id: 40 random bytes in URL-safe
-// base64, 56 characters ending "==" like CloudFront's. The bytes come
-// from math/rand/v2's runtime generator (ChaCha8, seeded from the
-// system's entropy, per thread): unpredictable like crypto/rand's for
-// an identifier, without its cost on every request. An id is a name,
-// not a credential: Explain still checks who asks.
-func newCfID() string {
-	var b [40]byte
-	for i := 0; i < len(b); i += 8 {
-		binary.LittleEndian.PutUint64(b[i:], mrand.Uint64())
-	}
-	var out [56]byte
-	base64.URLEncoding.Encode(out[:], b[:])
-	return string(out[:])
 }
 
 // HitHeaders are the response headers the edge sets itself on every

@@ -156,23 +156,6 @@ func TestErrorPage(t *testing.T) {
 	}
 }
 
-func TestLinkStoreBounded(t *testing.T) {
-	s := newLinkStore(2)
-	s.put("a", link{reason: "A"})
-	s.put("b", link{reason: "B"})
-	s.put("a", link{reason: "A2"}) // an update keeps its slot
-	s.put("c", link{reason: "C"})
-	if _, ok := s.get("a"); ok {
-		t.Error("the oldest link was kept past capacity")
-	}
-	if l, ok := s.get("b"); !ok || l.reason != "B" {
-		t.Errorf("b: %+v %v", l, ok)
-	}
-	if l, ok := s.get("c"); !ok || l.reason != "C" {
-		t.Errorf("c: %+v %v", l, ok)
-	}
-}
-
 func TestCustomOriginURL(t *testing.T) {
 	s := func(v string) *string { return &v }
 	n := func(v int64) *int64 { return &v }

@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/edgegate/edgegate/internal/cache"
@@ -72,43 +71,6 @@ type cachedError struct {
 	reason          string // the origin's error code ("" for a custom origin)
 	target          string // the cached path (with its query strings)
 	stored, expires time.Time
-}
-
-// linkStore is a bounded ring of links by edge request id, the oldest
-// dropped when full. Safe for concurrent use.
-type linkStore struct {
-	mu    sync.Mutex
-	ids   []string
-	next  int
-	links map[string]link
-}
-
-func newLinkStore(capacity int) *linkStore {
-	if capacity <= 0 {
-		capacity = traces.DefaultCapacity
-	}
-	return &linkStore{ids: make([]string, capacity), links: make(map[string]link, capacity)}
-}
-
-func (s *linkStore) put(id string, l link) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := len(s.links)
-	s.links[id] = l
-	if len(s.links) > n { // a new id (one map lookup fewer on the hit path)
-		if old := s.ids[s.next]; old != "" {
-			delete(s.links, old)
-		}
-		s.ids[s.next] = id
-		s.next = (s.next + 1) % len(s.ids)
-	}
-}
-
-func (s *linkStore) get(id string) (link, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	l, ok := s.links[id]
-	return l, ok
 }
 
 // ExplainError is why Explain cannot answer: Status is the HTTP status of

@@ -26,6 +26,7 @@ const maxHeaderBlock = 8 << 10
 type conn struct {
 	s     *Server
 	rwc   net.Conn
+	raw   *rawIO // nil: read and write through rwc (rawio_unix.go)
 	state atomic.Int32
 
 	buf  []byte // read buffer: buf[r:w] read and not consumed
@@ -49,7 +50,7 @@ type conn struct {
 }
 
 func (s *Server) newConn(rwc net.Conn) *conn {
-	c := &conn{s: s, rwc: rwc, buf: make([]byte, 4096)}
+	c := &conn{s: s, rwc: rwc, raw: newRawIO(rwc), buf: make([]byte, 4096)}
 	c.state.Store(stateActive)
 	return c
 }
@@ -162,7 +163,7 @@ func (c *conn) readHeader(first bool) (end int, ok bool) {
 			c.setReadDeadline(c.s.ReadHeaderTimeout, false)
 			headerDeadline = true
 		}
-		n, err := c.rwc.Read(c.buf[c.w:])
+		n, err := c.read(c.buf[c.w:])
 		c.state.Store(stateActive)
 		if n > 0 {
 			c.w += n
@@ -172,6 +173,14 @@ func (c *conn) readHeader(first bool) (end int, ok bool) {
 			return 0, false
 		}
 	}
+}
+
+// read reads from the connection: through raw where there is one.
+func (c *conn) read(p []byte) (int, error) {
+	if c.raw != nil {
+		return c.raw.Read(p)
+	}
+	return c.rwc.Read(p)
 }
 
 // deadlineSlack is how far a kept-alive connection's idle deadline may
@@ -241,7 +250,12 @@ func (c *conn) flush() bool {
 	if len(c.resp.wbuf) == 0 {
 		return true
 	}
-	_, err := c.rwc.Write(c.resp.wbuf)
+	var err error
+	if c.raw != nil {
+		_, err = c.raw.Write(c.resp.wbuf)
+	} else {
+		_, err = c.rwc.Write(c.resp.wbuf)
+	}
 	c.resp.wbuf = c.resp.wbuf[:0]
 	if err != nil {
 		c.resp.err = err

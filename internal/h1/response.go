@@ -152,6 +152,11 @@ func (w *response) out(p []byte) {
 		w.wbuf = append(w.wbuf, p...)
 		return
 	}
+	if w.c.raw != nil {
+		_, w.err = w.c.raw.Write2(w.wbuf, p)
+		w.wbuf = w.wbuf[:0]
+		return
+	}
 	if len(w.wbuf) == 0 {
 		_, w.err = w.c.rwc.Write(p)
 		return
