@@ -157,38 +157,22 @@ func parseTarget(u *url.URL, target string) bool {
 
 // plainPath marks the bytes url.URL keeps as they are in a path (its
 // EscapedPath is then the path itself, RawPath empty).
-var plainPath = func() (t [256]bool) {
-	for b := 'a'; b <= 'z'; b++ {
-		t[b] = true
-	}
-	for b := 'A'; b <= 'Z'; b++ {
-		t[b] = true
-	}
-	for b := '0'; b <= '9'; b++ {
-		t[b] = true
-	}
-	for _, b := range "-_.~$&+,/:;=@" {
-		t[b] = true
-	}
-	return t
-}()
+var plainPath = alnumAnd("-_.~$&+,/:;=@")
 
 // tokenChar marks RFC 9110 tchar.
-var tokenChar = func() (t [256]bool) {
-	for b := 'a'; b <= 'z'; b++ {
-		t[b] = true
+var tokenChar = alnumAnd("!#$%&'*+-.^_`|~")
+
+// alnumAnd returns the table of ASCII letters, digits and the bytes of extra.
+func alnumAnd(extra string) (t [256]bool) {
+	for b := range t {
+		c := byte(b)
+		t[b] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
 	}
-	for b := 'A'; b <= 'Z'; b++ {
-		t[b] = true
-	}
-	for b := '0'; b <= '9'; b++ {
-		t[b] = true
-	}
-	for _, b := range "!#$%&'*+-.^_`|~" {
-		t[b] = true
+	for i := 0; i < len(extra); i++ {
+		t[extra[i]] = true
 	}
 	return t
-}()
+}
 
 func validMethod(m string) bool {
 	if m == "" {
