@@ -193,7 +193,8 @@ WRK_PID=''
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
-  if [[ -n $WRK_PID ]]; then kill "$WRK_PID" 2>/dev/null || true; fi
+  # WRK_PID is /usr/bin/time; wrk is its child.
+  if [[ -n $WRK_PID ]]; then pkill -P "$WRK_PID" 2>/dev/null || true; kill "$WRK_PID" 2>/dev/null || true; fi
   local s p
   for s in "${!PID[@]}"; do kill -TERM "${PID[$s]}" 2>/dev/null || true; done
   for s in "${!PID[@]}"; do
