@@ -40,6 +40,7 @@ Other environment variables:
                             BENCH_CACHE/edge-results.txt
   SERVER_CPUS, WRK_CPUS     pin the servers under test (edgegate edge, nginx, Varnish) and
                             wrk to these CPUs (taskset -c lists, e.g. 0 and 1); unset: no pinning
+  NGINX_WORKERS (2)         nginx's worker_processes (1 is the fair count on one pinned CPU)
   NGINX_LOCATION_EXTRA      directives added to nginx's location block (tuning experiments)
   KEEP=1                    keep the temporary directories
 Lists take spaces or commas. Exit status: 0 clean and every target met, 3 a run flagged
@@ -68,6 +69,7 @@ KEEP=${KEEP:-0}
 BUCKET=bench
 SERVER_CPUS=${SERVER_CPUS:-}
 WRK_CPUS=${WRK_CPUS:-}
+NGINX_WORKERS=${NGINX_WORKERS:-2}
 PIN_SRV=() PIN_WRK=()
 [[ -n $SERVER_CPUS ]] && PIN_SRV=(taskset -c "$SERVER_CPUS")
 [[ -n $WRK_CPUS ]] && PIN_WRK=(taskset -c "$WRK_CPUS")
@@ -99,7 +101,7 @@ done
 SIZES=${SIZES//,/ }
 SERVERS=${SERVERS//,/ }
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "ROUNDS must be a positive integer, not '$ROUNDS'"
-for v in CONNECTIONS THREADS COLD_ROUNDS COLD_SIZE COALESCE_SIZE; do
+for v in CONNECTIONS THREADS NGINX_WORKERS COLD_ROUNDS COLD_SIZE COALESCE_SIZE; do
   [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer, not '${!v}'"
 done
 for v in COLD_KEYS COALESCE MEM_KEYS; do
@@ -346,7 +348,7 @@ if has nginx; then
   cat >"$WORK/nginx/nginx.conf" <<EOF
 # bench/edge/compare.sh: nginx proxy_cache in front of edgegate's S3 endpoint.
 user root;                # the cache dir and the run's files are root's
-worker_processes 2;
+worker_processes $NGINX_WORKERS;
 pid $WORK/nginx/nginx.pid;
 error_log $OUT/logs/nginx-error.log warn;
 events { worker_connections 4096; }
@@ -397,7 +399,7 @@ EOF
     >"$OUT/logs/nginx.log" 2>&1 &
   PID[nginx]=$!
   wait_port nginx "$NGX_PORT"
-  log "nginx listening on 127.0.0.1:$NGX_PORT (pid ${PID[nginx]}, 2 workers, cache in $NGX_CACHE)"
+  log "nginx listening on 127.0.0.1:$NGX_PORT (pid ${PID[nginx]}, $NGINX_WORKERS workers, cache in $NGX_CACHE)"
 fi
 
 if has varnish; then
