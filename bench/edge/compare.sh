@@ -38,6 +38,9 @@ Other environment variables:
   EDGEGATE_REV              build edgegate at this commit (git archive) instead of the work tree
   BENCH_CACHE (bench/.cache)  where binaries go; the report is also copied to
                             BENCH_CACHE/edge-results.txt
+  SERVER_CPUS, WRK_CPUS     pin the servers under test (edgegate edge, nginx, Varnish) and
+                            wrk to these CPUs (taskset -c lists, e.g. 0 and 1); unset: no pinning
+  NGINX_WORKERS (2)         nginx's worker_processes (1 is the fair count on one pinned CPU)
   NGINX_LOCATION_EXTRA      directives added to nginx's location block (tuning experiments)
   KEEP=1                    keep the temporary directories
 Lists take spaces or commas. Exit status: 0 clean and every target met, 3 a run flagged
@@ -64,6 +67,12 @@ MEM_KEYS=${MEM_KEYS:-5000}
 CACHE=${BENCH_CACHE:-$BENCH/.cache}
 KEEP=${KEEP:-0}
 BUCKET=bench
+SERVER_CPUS=${SERVER_CPUS:-}
+WRK_CPUS=${WRK_CPUS:-}
+NGINX_WORKERS=${NGINX_WORKERS:-2}
+PIN_SRV=() PIN_WRK=()
+[[ -n $SERVER_CPUS ]] && PIN_SRV=(taskset -c "$SERVER_CPUS")
+[[ -n $WRK_CPUS ]] && PIN_WRK=(taskset -c "$WRK_CPUS")
 
 die() { echo "edge/compare.sh: $*" >&2; exit 2; }
 
@@ -92,7 +101,7 @@ done
 SIZES=${SIZES//,/ }
 SERVERS=${SERVERS//,/ }
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "ROUNDS must be a positive integer, not '$ROUNDS'"
-for v in CONNECTIONS THREADS COLD_ROUNDS COLD_SIZE COALESCE_SIZE; do
+for v in CONNECTIONS THREADS NGINX_WORKERS COLD_ROUNDS COLD_SIZE COALESCE_SIZE; do
   [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer, not '${!v}'"
 done
 for v in COLD_KEYS COALESCE MEM_KEYS; do
@@ -186,7 +195,8 @@ WRK_PID=''
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
-  if [[ -n $WRK_PID ]]; then kill "$WRK_PID" 2>/dev/null || true; fi
+  # WRK_PID is /usr/bin/time; wrk is its child.
+  if [[ -n $WRK_PID ]]; then pkill -P "$WRK_PID" 2>/dev/null || true; kill "$WRK_PID" 2>/dev/null || true; fi
   local s p
   for s in "${!PID[@]}"; do kill -TERM "${PID[$s]}" 2>/dev/null || true; done
   for s in "${!PID[@]}"; do
@@ -240,7 +250,9 @@ start_edgegate() { # NAME PORT LOG_REQUESTS [extra flags]
   local name=$1 port=$2 lr=$3
   shift 3
   mkdir -p "$WORK/$name"
-  "$EG" serve --listen "127.0.0.1:$port" --data "$WORK/$name" --log-requests="$lr" "$@" \
+  local pin=()
+  [[ $name == edgegate ]] && pin=("${PIN_SRV[@]}")
+  "${pin[@]}" "$EG" serve --listen "127.0.0.1:$port" --data "$WORK/$name" --log-requests="$lr" "$@" \
     >"$OUT/logs/$name.log" 2>&1 &
   PID[$name]=$!
   wait_port "$name" "$port"
@@ -336,7 +348,7 @@ if has nginx; then
   cat >"$WORK/nginx/nginx.conf" <<EOF
 # bench/edge/compare.sh: nginx proxy_cache in front of edgegate's S3 endpoint.
 user root;                # the cache dir and the run's files are root's
-worker_processes 2;
+worker_processes $NGINX_WORKERS;
 pid $WORK/nginx/nginx.pid;
 error_log $OUT/logs/nginx-error.log warn;
 events { worker_connections 4096; }
@@ -383,11 +395,11 @@ http {
 EOF
   nginx -t -q -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx/" -e "$OUT/logs/nginx-error.log" ||
     die "nginx rejects its configuration ($WORK/nginx/nginx.conf)"
-  nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx/" -e "$OUT/logs/nginx-error.log" -g 'daemon off;' \
+  "${PIN_SRV[@]}" nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx/" -e "$OUT/logs/nginx-error.log" -g 'daemon off;' \
     >"$OUT/logs/nginx.log" 2>&1 &
   PID[nginx]=$!
   wait_port nginx "$NGX_PORT"
-  log "nginx listening on 127.0.0.1:$NGX_PORT (pid ${PID[nginx]}, 2 workers, cache in $NGX_CACHE)"
+  log "nginx listening on 127.0.0.1:$NGX_PORT (pid ${PID[nginx]}, $NGINX_WORKERS workers, cache in $NGX_CACHE)"
 fi
 
 if has varnish; then
@@ -409,7 +421,7 @@ sub vcl_backend_response {
   set beresp.ttl = 1d;
 }
 EOF
-  varnishd -F -n "$VAR_N" -a "127.0.0.1:$VAR_PORT" -T 127.0.0.1:0 -f "$WORK/edge.vcl" -s malloc,256m \
+  "${PIN_SRV[@]}" varnishd -F -n "$VAR_N" -a "127.0.0.1:$VAR_PORT" -T 127.0.0.1:0 -f "$WORK/edge.vcl" -s malloc,256m \
     -p default_ttl=86400 >"$OUT/logs/varnish.log" 2>&1 &
   PID[varnish]=$!
   wait_port varnish "$VAR_PORT"
@@ -475,6 +487,22 @@ srv_ticks() {
   done
   echo "$t"
 }
+# srv_csw SERVER -> "VOLUNTARY NONVOLUNTARY" context switches of the server's
+# threads and its children's (nginx's and Varnish's workers) so far.
+srv_csw() {
+  local p pids=("${PID[$1]}")
+  mapfile -t -O 1 pids < <(pgrep -P "${PID[$1]}" 2>/dev/null || true)
+  for p in "${pids[@]}"; do cat /proc/"$p"/task/*/status 2>/dev/null || true; done |
+    awk '/^voluntary_ctxt_switches/ {v += $2} /^nonvoluntary_ctxt_switches/ {n += $2} END {print v + 0, n + 0}'
+}
+# rq_wait PID... -> nanoseconds the threads of these processes have spent
+# runnable but waiting for a CPU (second field of /proc/PID/task/TID/schedstat).
+rq_wait() {
+  local p
+  for p in "$@"; do cat /proc/"$p"/task/*/schedstat 2>/dev/null || true; done |
+    awk '{w += $2} END {printf "%.0f\n", w + 0}'
+}
+srv_pids() { echo "${PID[$1]}"; pgrep -P "${PID[$1]}" 2>/dev/null || true; }
 # child_ticks -> cutime+cstime of this script: its waited-for children (wrk).
 child_ticks() {
   local stat
@@ -487,21 +515,44 @@ child_ticks() {
 # well, so it is in the servers' and wrk's own ticks).
 busy_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat; }
 
+# dur_s DURATION -> whole seconds of a wrk duration (10s, 2m, 1h, 30).
+dur_s() {
+  local d=$1 n=${1%[smh]}
+  case $d in *m) echo $((n * 60)) ;; *h) echo $((n * 3600)) ;; *) echo "$n" ;; esac
+}
+
 # run_wrk SERVER SIZE LABEL RECORD(0/1) DURATION
 run_wrk() {
   local s=$1 sz=$2 label=$3 record=$4 dur=$5
   local out=$OUT/wrk/$label-$sz-$s.txt hargs=() result
   [[ -n ${HOSTHDR[$s]} ]] && hargs=(-H "Host: ${HOSTHDR[$s]}")
   local meta="phase=hit round=${label#r} size=$sz server=$s conns=$CONNECTIONS duration=$dur"
-  local t0 t1 w0 w1 m0 m1 e0 e1
-  t0=$(srv_ticks "$s") w0=$(child_ticks) m0=$(busy_ticks) e0=${EPOCHREALTIME/[.,]/}
+  local t0 t1 w0 w1 m0 m1 e0 e1 c0 c1 wc e0m e1m
+  c0=$(srv_csw "$s") t0=$(srv_ticks "$s") w0=$(child_ticks) m0=$(busy_ticks) e0=${EPOCHREALTIME/[.,]/}
   # In the background so that a signal to this script is handled at once.
-  wrk -t "$THREADS" -c "$CONNECTIONS" -d "$dur" --timeout "$WRK_TIMEOUT" --latency -s "$HERE/result.lua" \
+  # /usr/bin/time: wrk's own context switches (all threads), voluntary and not.
+  "${PIN_WRK[@]}" /usr/bin/time -f '%w %c' -o "$out.csw" wrk -t "$THREADS" -c "$CONNECTIONS" -d "$dur" --timeout "$WRK_TIMEOUT" --latency -s "$HERE/result.lua" \
     "${hargs[@]}" "${URL[$s]}/obj-$sz" >"$out" 2>&1 </dev/null &
   WRK_PID=$!
+  # Run-queue wait of wrk's and the server's threads over 2 s in the middle of the run.
+  local rq="" q0 q1 wp sp
+  if [[ $record == 1 ]] && (( $(dur_s "$dur") >= 4 )); then
+    sleep 1
+    wp=$(pgrep -P "$WRK_PID" -x wrk || true) sp=$(srv_pids "$s")
+    if [[ -n $wp ]]; then
+      # shellcheck disable=SC2086
+      q0="$(rq_wait $wp) $(rq_wait $sp)" e0m=${EPOCHREALTIME/[.,]/}
+      sleep 2
+      # shellcheck disable=SC2086
+      q1="$(rq_wait $wp) $(rq_wait $sp)" e1m=${EPOCHREALTIME/[.,]/}
+      read -r -a q0 <<<"$q0"
+      read -r -a q1 <<<"$q1"
+      rq=" wrk_rqwait_ns=$((q1[0] - q0[0])) srv_rqwait_ns=$((q1[1] - q0[1])) rq_window_us=$((e1m - e0m))"
+    fi
+  fi
   wait "$WRK_PID" || true
   WRK_PID=
-  e1=${EPOCHREALTIME/[.,]/} t1=$(srv_ticks "$s") w1=$(child_ticks) m1=$(busy_ticks)
+  e1=${EPOCHREALTIME/[.,]/} t1=$(srv_ticks "$s") w1=$(child_ticks) m1=$(busy_ticks) c1=$(srv_csw "$s")
   if ! kill -0 "${PID[$s]}" 2>/dev/null; then
     [[ $record == 1 ]] && echo "$meta failed=server-exited" >>"$RESULTS"
     die "$s died during $label $sz (log: $OUT/logs/$s.log)"
@@ -514,6 +565,10 @@ run_wrk() {
   fi
   [[ $record == 1 ]] || return 0
   result+=" srv_ticks=$((t1 - t0)) wrk_ticks=$((w1 - w0)) busy_ticks=$((m1 - m0)) wall_us=$((e1 - e0)) clk_tck=$CLK_TCK"
+  read -r -a c0 <<<"$c0"
+  read -r -a c1 <<<"$c1"
+  read -r -a wc < <(tail -n 1 "$out.csw" 2>/dev/null || echo "0 0")
+  result+=" srv_vcsw=$((c1[0] - c0[0])) srv_nvcsw=$((c1[1] - c0[1])) wrk_vcsw=${wc[0]:-0} wrk_nvcsw=${wc[1]:-0}$rq"
   echo "$meta $result" >>"$RESULTS"
   awk -v now="$(date +%T)" -v label="$label" -v sz="$sz" -v s="$s" -v size="${SIZE_BYTES[$sz]}" '{
       for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
@@ -521,9 +576,13 @@ run_wrk() {
       short = f["requests"] > 0 && f["bytes"] / f["requests"] < size
       wall = f["wall_us"] / 1e6; tck = f["clk_tck"]
       other = (f["busy_ticks"] - f["srv_ticks"] - f["wrk_ticks"]) / tck / wall
-      printf "%s %-3s %-3s %-8s %9.0f req/s  p50 %6.2fms  p99 %6.2fms  srv %.2f cores  other %.2f cores  errors %d%s\n",
+      printf "%s %-3s %-3s %-8s %9.0f req/s  p50 %6.2fms  p99 %6.2fms  srv %.2f cores  other %.2f cores  csw/1k req srv %.0f+%.0f wrk %.0f+%.0f  rq-wait wrk %.2f srv %.2f cores  errors %d%s\n",
         now, label, sz, s, f["requests"] / (f["duration_us"] / 1e6), f["p50_us"] / 1000, f["p99_us"] / 1000,
-        f["srv_ticks"] / tck / wall, other < 0 ? 0 : other, errs, (errs || short) ? "  FLAGGED" : ""
+        f["srv_ticks"] / tck / wall, other < 0 ? 0 : other,
+        1000 * f["srv_vcsw"] / f["requests"], 1000 * f["srv_nvcsw"] / f["requests"],
+        1000 * f["wrk_vcsw"] / f["requests"], 1000 * f["wrk_nvcsw"] / f["requests"],
+        f["rq_window_us"] ? f["wrk_rqwait_ns"] / f["rq_window_us"] / 1000 : 0,
+        f["rq_window_us"] ? f["srv_rqwait_ns"] / f["rq_window_us"] / 1000 : 0, errs, (errs || short) ? "  FLAGGED" : ""
     }' <<<"$result"
 }
 
