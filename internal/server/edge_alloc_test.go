@@ -73,11 +73,10 @@ func (h *hitClient) do() (n int, hit bool) {
 }
 
 // hitAllocBudget is what a 1 KiB cache hit through internal/h1 may
-// allocate: the X-Amz-Cf-Id string (edge.newCfID; the request's id is a
-// string that the log, the metrics and the link ring keep). Everything
-// else (request parsing, the cache lookup, the response) allocates
-// nothing in steady state; see docs/decisions.md, "Edge hits, part 4".
-const hitAllocBudget = 1
+// allocate in steady state: nothing (request parsing, the cache lookup,
+// the X-Amz-Cf-Id, the response, metrics); see docs/decisions.md, "Edge
+// hits, part 4".
+const hitAllocBudget = 0
 
 // TestEdgeHitAllocations fails when a cache hit served through h1
 // allocates more than hitAllocBudget times: with the defaults (metrics
