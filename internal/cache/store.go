@@ -482,16 +482,19 @@ func (c *Cache) Refresh(k Key, h http.Header, expires time.Time) (*Response, boo
 }
 
 // Extend keeps k's entry fresh until expires (a stale object served while
-// the origin answers 5xx, spec §5.7). It reports whether the entry exists.
-func (c *Cache) Extend(k Key, expires time.Time) bool {
+// the origin answers 5xx, spec §5.7). It returns the extended entry's
+// response (Responses from Get are shared and never modified), ok=false
+// when the entry is gone.
+func (c *Cache) Extend(k Key, expires time.Time) (*Response, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.entries[k]
-	if ok {
-		e.expires = expires.UnixNano()
-		e.resp.Store(nil)
+	if !ok {
+		return nil, false
 	}
-	return ok
+	e.expires = expires.UnixNano()
+	e.resp.Store(nil)
+	return c.responseOf(e), true
 }
 
 // Delete removes k's entry.

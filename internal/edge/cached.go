@@ -266,8 +266,11 @@ func (e *Edge) fetch(r *http.Request, d *cloudfront.DistributionView, o *cloudfr
 func (e *Edge) serveStale(res result, d *cloudfront.DistributionView, stale *cache.Response, status int) result {
 	now := e.cache.Now()
 	keep := e.errorRule(d, status).MinTTL
-	e.cache.Extend(res.key, now.Add(keep))
-	stale.Expires = now.Add(keep)
+	// stale may be shared with concurrent hits (Cache.Get): it is not
+	// modified; the extended entry's own response is served instead.
+	if ext, ok := e.cache.Extend(res.key, now.Add(keep)); ok {
+		stale = ext
+	}
 	res.resp, res.xcache = stale, xHit
 	return res
 }
