@@ -92,6 +92,11 @@ type entry struct {
 	reasonLen       uint8
 	inMain          bool          // in the main queue (else the small one)
 	freq            atomic.Uint32 // S3-FIFO access count, 0–3 (Get adds under a read lock)
+	// resp is the Response every Get of the entry returns, built by the
+	// first (under the read lock) so that a hit allocates nothing. Whoever
+	// changes the entry's fields (under the write lock) clears it; callers
+	// holding the old one keep a consistent snapshot.
+	resp atomic.Pointer[Response]
 }
 
 func (e *entry) key() Key       { return Key(e.data[:e.keyLen]) }
@@ -283,12 +288,17 @@ func (nopCloser) Close() error { return nil }
 
 // Share adds n users of a recorded response (the waiters of a coalesced
 // fetch); each, and the recorder's owner, calls Release once.
-func (r *Response) Share(n int) { r.refs.Add(int32(n)) }
+func (r *Response) Share(n int) {
+	if r.tmp != nil { // only a spooled body needs counting
+		r.refs.Add(int32(n))
+	}
+}
 
 // Release ends one use of a recorded response: the last closes its
-// spool file. A no-op for responses from Get.
+// spool file. A no-op for responses from Get (one Response is shared by
+// every hit of an entry; it is never written to on the hit path).
 func (r *Response) Release() {
-	if r.refs.Add(-1) == 0 && r.tmp != nil {
+	if r.tmp != nil && r.refs.Add(-1) == 0 {
 		if r.tmpName != "" {
 			_ = os.Remove(r.tmpName)
 		}
@@ -297,7 +307,8 @@ func (r *Response) Release() {
 }
 
 // Get returns the entry for k, fresh or not (the caller revalidates or
-// serves stale), and counts the access for eviction.
+// serves stale), and counts the access for eviction. Every Get of an
+// unchanged entry returns the same *Response (read-only; no allocation).
 func (c *Cache) Get(k Key) (*Response, bool) {
 	c.mu.RLock()
 	e, ok := c.entries[k]
@@ -322,7 +333,15 @@ func (c *Cache) got(e *entry, ok bool) (*Response, bool) {
 	}
 	for f := e.freq.Load(); f < 3 && !e.freq.CompareAndSwap(f, f+1); f = e.freq.Load() {
 	}
-	r := c.responseOf(e) // the entry's fields change only under the write lock
+	// The entry's fields change only under the write lock, which also
+	// clears e.resp: a shared Response is the entry as it is now.
+	r := e.resp.Load()
+	if r == nil {
+		r = c.responseOf(e)
+		if !e.resp.CompareAndSwap(nil, r) {
+			r = e.resp.Load() // a concurrent Get built it first
+		}
+	}
 	c.mu.RUnlock()
 	c.hits.Add(1)
 	return r, true
@@ -457,20 +476,25 @@ func (c *Cache) Refresh(k Key, h http.Header, expires time.Time) (*Response, boo
 	e.data, e.hdrEnd = data, uint32(hdrEnd)
 	c.entries[e.key()] = e
 	e.stored, e.expires = c.now().UnixNano(), expires.UnixNano()
+	e.resp.Store(nil)
 	t.relink(e)
 	return c.responseOf(e), true
 }
 
 // Extend keeps k's entry fresh until expires (a stale object served while
-// the origin answers 5xx, spec §5.7). It reports whether the entry exists.
-func (c *Cache) Extend(k Key, expires time.Time) bool {
+// the origin answers 5xx, spec §5.7). It returns the extended entry's
+// response (Responses from Get are shared and never modified), ok=false
+// when the entry is gone.
+func (c *Cache) Extend(k Key, expires time.Time) (*Response, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.entries[k]
-	if ok {
-		e.expires = expires.UnixNano()
+	if !ok {
+		return nil, false
 	}
-	return ok
+	e.expires = expires.UnixNano()
+	e.resp.Store(nil)
+	return c.responseOf(e), true
 }
 
 // Delete removes k's entry.

@@ -68,8 +68,23 @@ func TestPutGetMemory(t *testing.T) {
 	if !ok || rr.Header().Get("Cache-Control") != "max-age=5" || rr.Age(now) != 0 || readAll(t, rr) != "hello" {
 		t.Errorf("Refresh: %+v", rr)
 	}
-	if !c.Extend("E1\x00/a\x00\x00\x00\x00", now.Add(time.Hour)) {
-		t.Error("Extend")
+	// Gets of an unchanged entry share one Response; Extend makes a new
+	// one and leaves the shared one as it was.
+	g1, _ := c.Get("E1\x00/a\x00\x00\x00\x00")
+	g2, _ := c.Get("E1\x00/a\x00\x00\x00\x00")
+	if g1 != g2 {
+		t.Error("two Gets of an unchanged entry returned different Responses")
+	}
+	before := g1.Expires
+	ext, ok := c.Extend("E1\x00/a\x00\x00\x00\x00", now.Add(time.Hour))
+	if !ok || !ext.Expires.Equal(now.Add(time.Hour)) || ext == g1 || !g1.Expires.Equal(before) {
+		t.Errorf("Extend: %v %v, shared Response's Expires %v (was %v)", ext, ok, g1.Expires, before)
+	}
+	if g3, _ := c.Get("E1\x00/a\x00\x00\x00\x00"); g3 == g1 || !g3.Expires.Equal(now.Add(time.Hour)) {
+		t.Errorf("Get after Extend: %+v", g3)
+	}
+	if _, ok := c.Extend("no such key", now); ok {
+		t.Error("Extend of a missing key")
 	}
 	c.Delete("E1\x00/a\x00\x00\x00\x00")
 	if _, ok := c.Get("E1\x00/a\x00\x00\x00\x00"); ok || c.Stats().MemoryBytes != 0 {

@@ -59,14 +59,14 @@ func (r result) release() {
 // cache when the behavior caches r's method and the entry is fresh, else
 // from the origin (one fetch for concurrent misses of a key), storing the
 // answer as the TTL rules allow. The caller releases the result.
-func (e *Edge) obtain(r *http.Request, d *cloudfront.DistributionView, b Behavior, path, cfID string) result {
+func (e *Edge) obtain(r *http.Request, d *cloudfront.DistributionView, b Behavior, path string, cfID *CfID) result {
 	o, target, refusal := e.resolveOrigin(d, b, cfID)
 	if refusal != "" {
 		return result{refusal: refusal, refusalStatus: http.StatusBadGateway}
 	}
 	pol := e.policyFor(d, b)
 	if !e.caching || pol.disabled || !b.Caches(r.Method) {
-		return e.fetch(r, d, o, target, pol, path, r.Method, nil, "", cfID)
+		return e.fetch(r, d, o, target, pol, path, r.Method, nil, "", cfID.String())
 	}
 	method := http.MethodGet
 	if r.Method == http.MethodOptions {
@@ -90,7 +90,7 @@ func (e *Edge) obtain(r *http.Request, d *cloudfront.DistributionView, b Behavio
 	if r.Method == http.MethodHead {
 		// A HEAD miss is forwarded as a HEAD and not cached: only a GET's
 		// entry answers HEAD requests.
-		return e.fetch(r, d, o, target, pol, path, http.MethodHead, nil, "", cfID)
+		return e.fetch(r, d, o, target, pol, path, http.MethodHead, nil, "", cfID.String())
 	}
 	res, leader := e.flight.Do(key, func() result {
 		ent, ok := e.cache.Get(key)
@@ -98,7 +98,7 @@ func (e *Edge) obtain(r *http.Request, d *cloudfront.DistributionView, b Behavio
 			return hitResult(key, ent) // filled while this request looked
 		}
 		e.originFetches.Add(1)
-		return e.fetch(r, d, o, target, pol, path, method, ent, key, cfID)
+		return e.fetch(r, d, o, target, pol, path, method, ent, key, cfID.String())
 	}, func(v result, waiters int) {
 		if v.resp != nil {
 			v.resp.Share(waiters)
@@ -266,8 +266,11 @@ func (e *Edge) fetch(r *http.Request, d *cloudfront.DistributionView, o *cloudfr
 func (e *Edge) serveStale(res result, d *cloudfront.DistributionView, stale *cache.Response, status int) result {
 	now := e.cache.Now()
 	keep := e.errorRule(d, status).MinTTL
-	e.cache.Extend(res.key, now.Add(keep))
-	stale.Expires = now.Add(keep)
+	// stale may be shared with concurrent hits (Cache.Get): it is not
+	// modified; the extended entry's own response is served instead.
+	if ext, ok := e.cache.Extend(res.key, now.Add(keep)); ok {
+		stale = ext
+	}
 	res.resp, res.xcache = stale, xHit
 	return res
 }
@@ -315,7 +318,7 @@ func (e *Edge) errorRule(d *cloudfront.DistributionView, status int) cache.Error
 // Range (206, or S3's 416 InvalidRange) itself. It returns the status
 // sent, or cache.ErrGone, before writing anything, when the entry's body
 // was evicted since the lookup. It also returns the X-Cache sent.
-func (e *Edge) send(w http.ResponseWriter, r *http.Request, res result, xcache, cfID string, override int) (int, string, error) {
+func (e *Edge) send(w http.ResponseWriter, r *http.Request, res result, xcache string, cfID *CfID, override int) (int, string, error) {
 	resp := res.resp
 	if rw, ok := h1.TakesRawHeader(w); ok && e.plainHit(w, r, res, override) {
 		return e.sendHit(rw, w, r, res, xcache, cfID)
@@ -340,7 +343,7 @@ func (e *Edge) send(w http.ResponseWriter, r *http.Request, res result, xcache, 
 		h[k] = v
 	}
 	status := resp.Status
-	e.setEdgeHeaders(h, cfID, xcache)
+	e.setEdgeHeaders(h, cfID.String(), xcache)
 	if res.hit {
 		h.Set("Age", strconv.FormatInt(int64(resp.Age(e.cache.Now())/time.Second), 10))
 	}
@@ -365,7 +368,7 @@ func (e *Edge) send(w http.ResponseWriter, r *http.Request, res result, xcache, 
 			switch {
 			case !satisfiable:
 				clear(h)
-				e.setEdgeHeaders(h, cfID, xError)
+				e.setEdgeHeaders(h, cfID.String(), xError)
 				ae := awsapi.New(http.StatusRequestedRangeNotSatisfiable, "InvalidRange", "The requested range is not satisfiable").
 					With("RangeRequested", rg).With("ActualObjectSize", strconv.FormatInt(resp.Size, 10)).
 					WithHeader("Content-Range", "bytes */"+strconv.FormatInt(resp.Size, 10))
@@ -433,7 +436,7 @@ var hitLinePool = sync.Pool{New: func() any { b := make([]byte, 0, 256); return 
 // sendHit sends a plainHit: the stored header block as it is, the edge's
 // headers (X-Cache, Via, X-Amz-Cf-Pop, X-Amz-Cf-Id, Age) and the body,
 // without a header map: the same response send builds with one.
-func (e *Edge) sendHit(rw h1.RawHeaderWriter, w http.ResponseWriter, r *http.Request, res result, xcache, cfID string) (int, string, error) {
+func (e *Edge) sendHit(rw h1.RawHeaderWriter, w http.ResponseWriter, r *http.Request, res result, xcache string, cfID *CfID) (int, string, error) {
 	resp := res.resp
 	mem, inMemory := resp.Bytes()
 	var body io.ReadSeekCloser
@@ -450,7 +453,7 @@ func (e *Edge) sendHit(rw h1.RawHeaderWriter, w http.ResponseWriter, r *http.Req
 	b = append(b, "\r\n"...)
 	b = append(b, e.hitLines...)
 	b = append(b, "X-Amz-Cf-Id: "...)
-	b = append(b, cfID...)
+	b = append(b, cfID[:]...)
 	b = append(b, "\r\nAge: "...)
 	b = strconv.AppendInt(b, int64(resp.Age(e.cache.Now())/time.Second), 10)
 	b = append(b, "\r\n"...)

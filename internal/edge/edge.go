@@ -219,7 +219,7 @@ func (e *Edge) route(host string) (d *cloudfront.DistributionView, mine bool) {
 // Outcome is what one viewer request came to, for the request log.
 type Outcome struct {
 	// RequestID is the edge's request id, the X-Amz-Cf-Id.
-	RequestID string
+	RequestID CfID
 	// DistributionID is "" for a host no distribution has.
 	DistributionID string
 	// OriginRequestID is the x-amz-request-id of the origin request, ""
@@ -300,7 +300,7 @@ func (e *Edge) Serve(w http.ResponseWriter, r *http.Request, d *cloudfront.Distr
 // through the behavior its path selects (and cached like any object), and
 // sent with the ResponseCode. The explanation stays the original error's.
 func (e *Edge) forward(w http.ResponseWriter, r *http.Request, d *cloudfront.DistributionView, b Behavior, path string, out *Outcome) {
-	res := e.obtain(r, d, b, path, out.RequestID)
+	res := e.obtain(r, d, b, path, &out.RequestID)
 	if res.refusal == "" && res.resp.OnDisk() {
 		// A body in memory cannot be gone; one in a file can.
 		if body, err := res.resp.Open(); err == nil {
@@ -308,7 +308,7 @@ func (e *Edge) forward(w http.ResponseWriter, r *http.Request, d *cloudfront.Dis
 		} else if errGone(err) {
 			// Evicted or invalidated between the lookup and now: ask again.
 			e.cache.Delete(res.key)
-			res = e.obtain(r, d, b, path, out.RequestID)
+			res = e.obtain(r, d, b, path, &out.RequestID)
 		}
 	}
 	if res.refusal != "" {
@@ -321,7 +321,7 @@ func (e *Edge) forward(w http.ResponseWriter, r *http.Request, d *cloudfront.Dis
 	ce, found := customErrorFor(d.Config, res.resp.Status)
 	if !found {
 		var sent string
-		out.Status, sent, _ = e.sendOrRetry(w, r, res, xcache, out.RequestID, 0)
+		out.Status, sent, _ = e.sendOrRetry(w, r, res, xcache, &out.RequestID, 0)
 		out.XCache = strings.TrimSuffix(sent, " from cloudfront")
 		return
 	}
@@ -339,24 +339,24 @@ func (e *Edge) forward(w http.ResponseWriter, r *http.Request, d *cloudfront.Dis
 	pr.URL = &url.URL{Path: ce.page}
 	pr.Body, pr.ContentLength = http.NoBody, 0
 	pb, _ := SelectBehavior(d.Config, ce.page)
-	page := e.obtain(pr, d, pb, ce.page, out.RequestID)
+	page := e.obtain(pr, d, pb, ce.page, &out.RequestID)
 	if page.refusal != "" {
 		e.refuse(w, r, out, d.Account, page.refusalStatus, page.refusal)
 		return
 	}
 	defer page.release()
-	out.Status, _, _ = e.sendOrRetry(w, pr, page, xError, out.RequestID, ce.code)
+	out.Status, _, _ = e.sendOrRetry(w, pr, page, xError, &out.RequestID, ce.code)
 	out.XCache = "Error"
 }
 
 // sendOrRetry sends res; a body evicted since the lookup is answered with
 // CloudFront's 502 (the next request fetches it again). It returns the
 // status and the X-Cache sent.
-func (e *Edge) sendOrRetry(w http.ResponseWriter, r *http.Request, res result, xcache, cfID string, override int) (int, string, error) {
+func (e *Edge) sendOrRetry(w http.ResponseWriter, r *http.Request, res result, xcache string, cfID *CfID, override int) (int, string, error) {
 	status, sent, err := e.send(w, r, res, xcache, cfID, override)
 	if err != nil {
 		e.cache.Delete(res.key)
-		out := Outcome{RequestID: cfID}
+		out := Outcome{RequestID: *cfID}
 		e.refuse(w, r, &out, "", http.StatusBadGateway, ReasonCacheFailure)
 		return http.StatusBadGateway, w.Header().Get("X-Cache"), err
 	}
@@ -392,14 +392,14 @@ func (e *Edge) noteResult(out *Outcome, d *cloudfront.DistributionView, res resu
 		out.OriginRequestID, out.OriginAccess = res.originID, res.access
 		out.Reason = res.resp.Reason
 	}
-	e.links.put(out.RequestID, l)
+	e.links.put(&out.RequestID, l)
 }
 
 // resolveOrigin returns the origin behavior b targets and what its
 // domain is: an S3 REST endpoint or a custom origin. A missing origin,
 // or an S3 website endpoint when the edge has no website endpoint, is a
 // refusal (502).
-func (e *Edge) resolveOrigin(d *cloudfront.DistributionView, b Behavior, cfID string) (*cloudfront.Origin, cloudfront.OriginTarget, string) {
+func (e *Edge) resolveOrigin(d *cloudfront.DistributionView, b Behavior, cfID *CfID) (*cloudfront.Origin, cloudfront.OriginTarget, string) {
 	o := originByID(d.Config, b.TargetOriginID)
 	if o == nil {
 		return nil, cloudfront.OriginTarget{}, ReasonNoOrigin
@@ -407,7 +407,7 @@ func (e *Edge) resolveOrigin(d *cloudfront.DistributionView, b Behavior, cfID st
 	target := e.classifyOrigin(deref(o.DomainName))
 	if target.Kind == cloudfront.OriginS3Website && e.website == nil {
 		e.log.Warn("edge: no S3 website endpoint to fetch from; answering 502",
-			"cf_id", cfID, "distribution", d.ID, "origin", deref(o.Id), "domain", deref(o.DomainName))
+			"cf_id", cfID.String(), "distribution", d.ID, "origin", deref(o.Id), "domain", deref(o.DomainName))
 		return nil, cloudfront.OriginTarget{}, ReasonOriginNotSupported
 	}
 	if target.Kind == cloudfront.OriginS3Website {

@@ -120,11 +120,11 @@ func TestNewOriginRequestBodyHeaders(t *testing.T) {
 }
 
 func TestCfIDAndVia(t *testing.T) {
-	id := newCfID()
+	id := newCfIDString()
 	if len(id) != 56 || !strings.HasSuffix(id, "==") || strings.ContainsAny(id, "+/") {
 		t.Errorf("X-Amz-Cf-Id %q", id)
 	}
-	if newCfID() == id {
+	if newCfIDString() == id {
 		t.Error("two requests got the same id")
 	}
 	v := New(Config{}).Via()

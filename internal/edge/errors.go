@@ -124,13 +124,13 @@ func errorPage(status int, text, requestID string) string {
 // distribution's owner, or to the operator when account is "").
 func (e *Edge) refuse(w http.ResponseWriter, r *http.Request, out *Outcome, account string, status int, reason string) {
 	out.Status, out.Reason, out.XCache = status, reason, "Error"
-	e.links.put(out.RequestID, link{distribution: out.DistributionID, account: account, status: status, reason: reason, viewer: viewerOf(r)})
-	body := errorPage(status, reasons[reason].page, out.RequestID)
+	e.links.put(&out.RequestID, link{distribution: out.DistributionID, account: account, status: status, reason: reason, viewer: viewerOf(r)})
+	body := errorPage(status, reasons[reason].page, out.RequestID.String())
 	h := w.Header()
 	h.Set("Server", "CloudFront")
 	h.Set("Content-Type", "text/html")
 	h.Set("Content-Length", strconv.Itoa(len(body)))
-	e.setEdgeHeaders(h, out.RequestID, "Error from cloudfront")
+	e.setEdgeHeaders(h, out.RequestID.String(), "Error from cloudfront")
 	if e.reasonHeader {
 		h.Set("X-Edgegate-Denial-Reason", reason)
 	}
@@ -164,7 +164,7 @@ func (e *Edge) redirectToHTTPS(w http.ResponseWriter, r *http.Request, out *Outc
 	h.Set("Location", loc)
 	h.Set("Content-Type", "text/html")
 	h.Set("Content-Length", strconv.Itoa(len(body)))
-	e.setEdgeHeaders(h, out.RequestID, "Redirect from cloudfront")
+	e.setEdgeHeaders(h, out.RequestID.String(), "Redirect from cloudfront")
 	w.WriteHeader(status)
 	if r.Method != http.MethodHead {
 		_, _ = w.Write([]byte(body))

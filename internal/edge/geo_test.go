@@ -131,7 +131,7 @@ func TestGeoRefuse(t *testing.T) {
 			}
 			h := w.Header()
 			if h.Get("Server") != "CloudFront" || h.Get("X-Cache") != "Error from cloudfront" ||
-				h.Get("X-Edgegate-Denial-Reason") != ReasonGeoBlocked || h.Get("X-Amz-Cf-Id") != out.RequestID {
+				h.Get("X-Edgegate-Denial-Reason") != ReasonGeoBlocked || h.Get("X-Amz-Cf-Id") != out.RequestID.String() {
 				t.Errorf("headers %v", h)
 			}
 			body := w.Body.String()
@@ -143,7 +143,7 @@ func TestGeoRefuse(t *testing.T) {
 				t.Errorf("page %q", body)
 			}
 			// The refusal explains as CF-GEO (CloudFrontGeoBlocked) to the operator.
-			x, xerr, ok := e.Explain(out.RequestID, identity.AnonymousPrincipal, true)
+			x, xerr, ok := e.Explain(out.RequestID.String(), identity.AnonymousPrincipal, true)
 			if !ok || xerr != nil || len(x.Findings) != 1 || x.Findings[0].ID != "CF-GEO" || x.Findings[0].Summary == "" {
 				t.Errorf("explain: %v %+v %+v", ok, xerr, x)
 			}

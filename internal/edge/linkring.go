@@ -40,16 +40,30 @@ const cfIDRaw = 40
 // identifier, without its cost on every request; the first 8 are the
 // id's sequence number masked as above. An id is a name, not a
 // credential: Explain still checks who asks.
-func newCfID() string {
+func newCfID() CfID {
 	var b [cfIDRaw]byte
 	for i := 8; i < len(b); i += 8 {
 		binary.LittleEndian.PutUint64(b[i:], mrand.Uint64())
 	}
 	seq := cfIDSeq.Add(1)
 	binary.LittleEndian.PutUint64(b[:8], seq^maphash.Bytes(cfIDSeed, b[8:]))
-	var out [56]byte
+	var out CfID
 	base64.URLEncoding.Encode(out[:], b[:])
-	return string(out[:])
+	return out
+}
+
+// CfID is an X-Amz-Cf-Id as its 56 characters. It is a value so that a
+// request's id costs no allocation until something needs it as a string
+// (String: the logs, explain, a miss's origin request); a cache hit
+// writes it from the array.
+type CfID [56]byte
+
+// String returns the id, "" for the zero CfID.
+func (id CfID) String() string {
+	if id == (CfID{}) {
+		return ""
+	}
+	return string(id[:])
 }
 
 // cfIDSequence returns the sequence number of an id newCfID made; ok
@@ -60,8 +74,15 @@ func cfIDSequence(id string) (seq uint64, ok bool) {
 	if len(id) != 56 {
 		return 0, false
 	}
+	var raw CfID
+	copy(raw[:], id)
+	return cfIDSequenceOf(&raw)
+}
+
+// cfIDSequenceOf is cfIDSequence of an id as its characters.
+func cfIDSequenceOf(id *CfID) (seq uint64, ok bool) {
 	var b [cfIDRaw + 2]byte // 56 base64 characters decode to 42 bytes' room
-	n, err := base64.URLEncoding.Decode(b[:], []byte(id))
+	n, err := base64.URLEncoding.Decode(b[:], id[:])
 	if err != nil || n != cfIDRaw {
 		return 0, false
 	}
@@ -94,7 +115,7 @@ type linkRing struct {
 
 type linkSlot struct {
 	seq uint64 // 0: empty (sequence numbers start at 1)
-	id  string
+	id  CfID
 	l   link
 }
 
@@ -107,8 +128,8 @@ func newLinkRing(capacity int) *linkRing {
 
 // put records l for id (a newCfID id; any other id is ignored). A second
 // put for the same id replaces the first.
-func (s *linkRing) put(id string, l link) {
-	seq, ok := cfIDSequence(id)
+func (s *linkRing) put(id *CfID, l link) {
+	seq, ok := cfIDSequenceOf(id)
 	if !ok {
 		return
 	}
@@ -116,7 +137,7 @@ func (s *linkRing) put(id string, l link) {
 	mu := &s.locks[i%linkStripes]
 	mu.Lock()
 	if sl := &s.slots[i]; sl.seq <= seq {
-		*sl = linkSlot{seq: seq, id: id, l: l}
+		*sl = linkSlot{seq: seq, id: *id, l: l}
 	}
 	mu.Unlock()
 }
@@ -131,7 +152,7 @@ func (s *linkRing) get(id string) (link, bool) {
 	mu := &s.locks[i%linkStripes]
 	mu.Lock()
 	defer mu.Unlock()
-	if sl := &s.slots[i]; sl.seq == seq && sl.id == id {
+	if sl := &s.slots[i]; sl.seq == seq && string(sl.id[:]) == id {
 		return sl.l, true
 	}
 	return link{}, false

@@ -8,7 +8,7 @@ import (
 )
 
 func TestCfIDSequence(t *testing.T) {
-	a, b := newCfID(), newCfID()
+	a, b := newCfIDString(), newCfIDString()
 	sa, oka := cfIDSequence(a)
 	sb, okb := cfIDSequence(b)
 	if !oka || !okb || sb != sa+1 {
@@ -60,8 +60,8 @@ func TestLinkRing(t *testing.T) {
 		c := len(s.slots)
 		ids := make([]string, tc.puts)
 		for i := range ids {
-			ids[i] = newCfID()
-			s.put(ids[i], link{reason: strconv.Itoa(i)})
+			ids[i] = newCfIDString()
+			s.put(cfIDOf(ids[i]), link{reason: strconv.Itoa(i)})
 		}
 		// Exactly the last capacity links are kept, each with its value.
 		for i, id := range ids {
@@ -76,18 +76,18 @@ func TestLinkRing(t *testing.T) {
 
 func TestLinkRingOrder(t *testing.T) {
 	s := newLinkRing(2)
-	a, b, c := newCfID(), newCfID(), newCfID() // a and c share a slot
-	s.put(a, link{reason: "A"})
-	s.put(b, link{reason: "B"})
-	s.put(a, link{reason: "A2"}) // a second put for an id replaces the first
+	a, b, c := newCfIDString(), newCfIDString(), newCfIDString() // a and c share a slot
+	s.put(cfIDOf(a), link{reason: "A"})
+	s.put(cfIDOf(b), link{reason: "B"})
+	s.put(cfIDOf(a), link{reason: "A2"}) // a second put for an id replaces the first
 	if l, ok := s.get(a); !ok || l.reason != "A2" {
 		t.Errorf("a after its update: %+v %v", l, ok)
 	}
-	s.put(c, link{reason: "C"})
+	s.put(cfIDOf(c), link{reason: "C"})
 	if _, ok := s.get(a); ok {
 		t.Error("a was kept after a later id took its slot")
 	}
-	s.put(a, link{reason: "late"}) // a request that ends late does not evict a newer one
+	s.put(cfIDOf(a), link{reason: "late"}) // a request that ends late does not evict a newer one
 	if l, ok := s.get(c); !ok || l.reason != "C" {
 		t.Errorf("c after a late put of a: %+v %v", l, ok)
 	}
@@ -102,7 +102,7 @@ func TestLinkRingOrder(t *testing.T) {
 		if _, ok := s.get(bad); ok {
 			t.Errorf("get(%q) found a link", bad)
 		}
-		s.put(bad, link{reason: "bad"}) // ignored, no panic
+		s.put(cfIDOf(bad), link{reason: "bad"}) // ignored, no panic
 	}
 	if l, ok := s.get(c); !ok || l.reason != "C" {
 		t.Errorf("c after bad puts: %+v %v", l, ok)
@@ -117,8 +117,8 @@ func TestLinkRingConcurrent(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := 0; i < 2000; i++ {
-				id := newCfID()
-				s.put(id, link{reason: id})
+				id := newCfIDString()
+				s.put(cfIDOf(id), link{reason: id})
 				if l, ok := s.get(id); ok && l.reason != id {
 					t.Errorf("get(%q) gave another id's link", id)
 					return
@@ -133,10 +133,20 @@ func BenchmarkLinkRingPut(b *testing.B) {
 	s := newLinkRing(0)
 	ids := make([]string, 8192)
 	for i := range ids {
-		ids[i] = newCfID()
+		ids[i] = newCfIDString()
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		s.put(ids[i%len(ids)], link{status: 200})
+		s.put(cfIDOf(ids[i%len(ids)]), link{status: 200})
 	}
+}
+
+// newCfIDString is newCfID as a string.
+func newCfIDString() string { return newCfID().String() }
+
+// cfIDOf is id as a CfID (zero-padded or cut to 56 characters).
+func cfIDOf(id string) *CfID {
+	var c CfID
+	copy(c[:], id)
+	return &c
 }

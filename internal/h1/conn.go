@@ -46,7 +46,11 @@ type conn struct {
 	url    url.URL
 	header http.Header
 	vals   []string // backing array of header's value slices
-	resp   response
+	// head is the previous request's head as parse made it a string; a
+	// request whose head is byte for byte the same reuses it (strings are
+	// immutable, so whoever kept parts of the old request is unaffected).
+	head string
+	resp response
 }
 
 func (s *Server) newConn(rwc net.Conn) *conn {

@@ -24,8 +24,15 @@ func (c *conn) parse(end int) (p parsed, take bool) {
 			nl++
 		}
 	}
-	// One allocation holds every string of the request.
-	block := string(raw)
+	// One allocation holds every string of the request, none when the
+	// connection's previous request had the same head (a client repeating
+	// a request on a keep-alive connection; the comparison does not
+	// allocate).
+	block := c.head
+	if string(raw) != block {
+		block = string(raw)
+		c.head = block
+	}
 	eol := strings.Index(block, "\r\n")
 	if eol <= 0 {
 		return p, false

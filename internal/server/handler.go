@@ -265,7 +265,7 @@ func (s *Server) serveEdge(w http.ResponseWriter, r *http.Request, d *cloudfront
 		return
 	}
 	s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
-		slog.String("request_id", out.RequestID),
+		slog.String("request_id", out.RequestID.String()),
 		slog.String("service", "cloudfront-edge"),
 		slog.String("distribution", out.DistributionID),
 		slog.String("host", r.Host),

@@ -220,7 +220,7 @@ func cloudFrontRecord(r *http.Request, d *cloudfront.DistributionView, sw *statu
 		UserAgent:        r.Header.Get("User-Agent"),
 		URIQuery:         r.URL.RawQuery,
 		ResultType:       result,
-		RequestID:        out.RequestID,
+		RequestID:        out.RequestID.String(),
 		HostHeader:       r.Host,
 		Protocol:         "http",
 		CSBytes:          requestBytes(r),

@@ -158,14 +158,14 @@ func (s *Server) SimulateViewer(ctx context.Context, vr ViewerRequest) (*ViewerR
 		res.DistributionAccount = d.Account
 		res.Context = s.sim.edge.ViewerContext(d, r, keys)
 	}
-	x, xerr, ok := s.sim.edge.ExplainWith(out.RequestID, reader, operator, keys)
+	x, xerr, ok := s.sim.edge.ExplainWith(out.RequestID.String(), reader, operator, keys)
 	switch {
 	case !ok && w.Code >= 300 && w.Code < 400:
 		// redirect-to-https: the edge answers alone and keeps no link.
-		x = &diagnose.Explanation{RequestID: out.RequestID, Status: w.Code, Responder: "edge", Operation: "CloudFront",
+		x = &diagnose.Explanation{RequestID: out.RequestID.String(), Status: w.Code, Responder: "edge", Operation: "CloudFront",
 			Principal: "viewer", Findings: []diagnose.Finding{}, Trace: []diagnose.Step{}}
 	case !ok:
-		return nil, fmt.Errorf("server: the simulated request %s left no explanation", out.RequestID)
+		return nil, fmt.Errorf("server: the simulated request %s left no explanation", out.RequestID.String())
 	case xerr != nil && xerr.Code == "NoSuchRequest":
 		// S3 answered before any decision it records (a bucket that does
 		// not exist): explain from the answer itself.
@@ -192,7 +192,7 @@ func (s *Server) SimulateViewer(ctx context.Context, vr ViewerRequest) (*ViewerR
 	}
 	if ce, ok := s.edge.CachedError(r, d); ok {
 		now := *x
-		x = &diagnose.Explanation{RequestID: out.RequestID, Status: ce.Status, ErrorCode: ce.Code, Responder: "cache",
+		x = &diagnose.Explanation{RequestID: out.RequestID.String(), Status: ce.Status, ErrorCode: ce.Code, Responder: "cache",
 			Operation: now.Operation, Principal: now.Principal, Trace: now.Trace,
 			Findings: append([]diagnose.Finding{diagnose.CachedErrorFinding(ce)}, now.Findings...)}
 		res.Status, res.Code, res.Responder = ce.Status, ce.Code, "cache"
@@ -206,7 +206,7 @@ func (s *Server) SimulateViewer(ctx context.Context, vr ViewerRequest) (*ViewerR
 // ORG-FOREIGN-BUCKET for a bucket that does not exist, else the bare
 // status with no finding.
 func untracedOrigin(out edge.Outcome, status int, vc *diagnose.ViewerContext) *diagnose.Explanation {
-	x := &diagnose.Explanation{RequestID: out.RequestID, Status: status, ErrorCode: out.Reason, Responder: "origin",
+	x := &diagnose.Explanation{RequestID: out.RequestID.String(), Status: status, ErrorCode: out.Reason, Responder: "origin",
 		Operation: "CloudFront", Principal: "viewer", Findings: []diagnose.Finding{}, Trace: []diagnose.Step{}}
 	if vc != nil && vc.OriginKind == "s3" && vc.OAC != "" && vc.OACSigning == "no-override" && forwardedAuthError[out.Reason] {
 		// S3 refused the viewer's Authorization, which CloudFront passed

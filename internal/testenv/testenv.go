@@ -62,6 +62,9 @@ type Options struct {
 	// TLS adds the HTTPS listener (--tls-listen) with the generated
 	// certificate, on another free loopback port.
 	TLS bool
+	// LogRequests turns on the per-request log line (the CLI's default;
+	// written to io.Discard here).
+	LogRequests bool
 }
 
 // Start runs a server until the test ends.
@@ -89,6 +92,7 @@ func Start(t testing.TB, opts Options) *Env {
 		AccountsFile:  opts.AccountsFile,
 		OperatorToken: opts.OperatorToken,
 		Logger:        slog.New(slog.NewTextHandler(io.Discard, nil)),
+		LogRequests:   opts.LogRequests,
 	}
 	if tlsLn != nil {
 		cfg.TLSListen = tlsLn.Addr().String()
