@@ -16,7 +16,7 @@ func TestImportOACAndOAI(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name, id, wantErr string
-		cfg              *OriginAccessControlConfig
+		cfg               *OriginAccessControlConfig
 	}{
 		{name: "ok", id: "EOAC1", cfg: oac("always")},
 		{name: "id taken", id: "EOAC1", cfg: oac("always"), wantErr: "taken"},

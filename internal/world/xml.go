@@ -118,11 +118,11 @@ type routingRuleXML struct {
 }
 
 type websiteXML struct {
-	XMLName     xml.Name         `xml:"WebsiteConfiguration"`
-	Xmlns       string           `xml:"xmlns,attr"`
-	RedirectAll *redirectAllXML  `xml:"RedirectAllRequestsTo,omitempty"`
-	Index       *suffixXML       `xml:"IndexDocument,omitempty"`
-	Error       *keyXML          `xml:"ErrorDocument,omitempty"`
+	XMLName     xml.Name        `xml:"WebsiteConfiguration"`
+	Xmlns       string          `xml:"xmlns,attr"`
+	RedirectAll *redirectAllXML `xml:"RedirectAllRequestsTo,omitempty"`
+	Index       *suffixXML      `xml:"IndexDocument,omitempty"`
+	Error       *keyXML         `xml:"ErrorDocument,omitempty"`
 	// Rules is a pointer: encoding/xml writes the parent of an "a>b"
 	// path even for an empty slice, and S3 refuses an empty
 	// <RoutingRules/> as MalformedXML.
