@@ -290,6 +290,10 @@ func parseRoutingRule(x routingRuleXML) (WebsiteRoutingRule, error) {
 
 func validWebsiteProtocol(p string) bool { return p == "http" || p == "https" }
 
+// Document returns c as the WebsiteConfiguration XML document that
+// GetBucketWebsite answers and PutBucketWebsite accepts.
+func (c *WebsiteConfiguration) Document() ([]byte, error) { return xml.Marshal(c.toXML()) }
+
 // toXML is the GetBucketWebsite document of c.
 func (c *WebsiteConfiguration) toXML() *websiteConfigurationXML {
 	out := &websiteConfigurationXML{Xmlns: s3Namespace}

@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 
 	"github.com/edgegate/edgegate/internal/bundle"
+	"github.com/edgegate/edgegate/internal/s3"
 )
 
 // The bundle's JSON (the aws CLI's) as the XML documents S3's Put
@@ -86,77 +87,38 @@ func encryptionDocument(c *bundle.ServerSideEncryptionConfiguration) ([]byte, er
 	return xml.Marshal(doc)
 }
 
-type redirectAllXML struct {
-	HostName string `xml:"HostName"`
-	Protocol string `xml:"Protocol,omitempty"`
-}
-
-type suffixXML struct {
-	Suffix string `xml:"Suffix"`
-}
-
-type keyXML struct {
-	Key string `xml:"Key"`
-}
-
-type conditionXML struct {
-	HttpErrorCodeReturnedEquals string `xml:"HttpErrorCodeReturnedEquals,omitempty"`
-	KeyPrefixEquals             string `xml:"KeyPrefixEquals,omitempty"`
-}
-
-type redirectXML struct {
-	HostName             string `xml:"HostName,omitempty"`
-	HttpRedirectCode     string `xml:"HttpRedirectCode,omitempty"`
-	Protocol             string `xml:"Protocol,omitempty"`
-	ReplaceKeyPrefixWith string `xml:"ReplaceKeyPrefixWith,omitempty"`
-	ReplaceKeyWith       string `xml:"ReplaceKeyWith,omitempty"`
-}
-
-type routingRuleXML struct {
-	Condition *conditionXML `xml:"Condition,omitempty"`
-	Redirect  redirectXML   `xml:"Redirect"`
-}
-
-type websiteXML struct {
-	XMLName     xml.Name        `xml:"WebsiteConfiguration"`
-	Xmlns       string          `xml:"xmlns,attr"`
-	RedirectAll *redirectAllXML `xml:"RedirectAllRequestsTo,omitempty"`
-	Index       *suffixXML      `xml:"IndexDocument,omitempty"`
-	Error       *keyXML         `xml:"ErrorDocument,omitempty"`
-	// Rules is a pointer: encoding/xml writes the parent of an "a>b"
-	// path even for an empty slice, and S3 refuses an empty
-	// <RoutingRules/> as MalformedXML.
-	Rules *routingRulesXML `xml:"RoutingRules,omitempty"`
-}
-
-type routingRulesXML struct {
-	Rule []routingRuleXML `xml:"RoutingRule"`
-}
-
-// websiteDocument returns w as PutBucketWebsite's body.
+// websiteDocument returns w as PutBucketWebsite's body, written by S3's
+// own encoder.
 func websiteDocument(w *bundle.GetBucketWebsite) ([]byte, error) {
-	doc := websiteXML{Xmlns: s3NS}
+	var c s3.WebsiteConfiguration
 	if r := w.RedirectAllRequestsTo; r != nil {
-		doc.RedirectAll = &redirectAllXML{r.HostName, r.Protocol}
+		c.RedirectAllRequestsTo = &s3.WebsiteRedirectAll{HostName: r.HostName, Protocol: optional(r.Protocol)}
 	}
 	if w.IndexDocument != nil {
-		doc.Index = &suffixXML{w.IndexDocument.Suffix}
+		c.IndexDocumentSuffix = w.IndexDocument.Suffix
 	}
 	if w.ErrorDocument != nil {
-		doc.Error = &keyXML{w.ErrorDocument.Key}
+		c.ErrorDocumentKey = w.ErrorDocument.Key
 	}
 	for _, r := range w.RoutingRules {
-		var x routingRuleXML
-		if c := r.Condition; c != nil {
-			x.Condition = &conditionXML{c.HttpErrorCodeReturnedEquals, c.KeyPrefixEquals}
+		var x s3.WebsiteRoutingRule
+		if d := r.Condition; d != nil {
+			x.Condition = &s3.WebsiteCondition{KeyPrefixEquals: optional(d.KeyPrefixEquals),
+				HTTPErrorCodeReturnedEquals: optional(d.HttpErrorCodeReturnedEquals)}
 		}
 		if d := r.Redirect; d != nil {
-			x.Redirect = redirectXML{d.HostName, d.HttpRedirectCode, d.Protocol, d.ReplaceKeyPrefixWith, d.ReplaceKeyWith}
+			x.Redirect = s3.WebsiteRedirect{HostName: optional(d.HostName), HTTPRedirectCode: optional(d.HttpRedirectCode),
+				Protocol: optional(d.Protocol), ReplaceKeyPrefixWith: optional(d.ReplaceKeyPrefixWith), ReplaceKeyWith: optional(d.ReplaceKeyWith)}
 		}
-		if doc.Rules == nil {
-			doc.Rules = new(routingRulesXML)
-		}
-		doc.Rules.Rule = append(doc.Rules.Rule, x)
+		c.RoutingRules = append(c.RoutingRules, x)
 	}
-	return xml.Marshal(doc)
+	return c.Document()
+}
+
+// optional is nil for "" (an element the export did not have).
+func optional(v string) *string {
+	if v == "" {
+		return nil
+	}
+	return &v
 }
